@@ -1,0 +1,4 @@
+"""Article bundles, the library they are ingested into, and the ingest pipeline.
+
+No Flask here: the web app and the media CLI both call these functions.
+"""

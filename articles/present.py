@@ -1,0 +1,95 @@
+"""Turn stored article documents into plain view models for templates.
+
+Templates only format what they are given: no file access, no parsing here
+either, just arithmetic on stored values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from markupsafe import Markup
+
+from captions.transcript import format_clock
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+
+
+def iso_duration(seconds: float) -> str:
+    """Return an ISO 8601 duration such as ``PT32S`` or ``PT1M5S`` (whole seconds)."""
+    total = max(0, int(round(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    return text + (f"{secs}S" if secs or text == "PT" else "")
+
+
+def long_date(iso: str) -> str:
+    """Return a date such as ``20 November 2026`` for an ISO timestamp."""
+    moment = dt.datetime.fromisoformat(iso)
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def file_size(size: int) -> str:
+    """Return a human file size: ``840 KB``, ``2.1 MB``."""
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def srcset(renditions: list[dict], url) -> str:
+    """Return an ``srcset`` value from renditions and a function mapping a media name to a URL."""
+    return ", ".join(f"{url(r['src'])} {r['width']}w" for r in renditions)
+
+
+def video_model(video: dict | None, url) -> dict | None:
+    """Return the template fields of a clip; ``url`` maps a media name to its URL."""
+    if video is None:
+        return None
+    tracks = [{**t, "url": url(t["src"]),
+               "paragraphs": [{**p, "clock": format_clock(p["start"]), "second": int(p["start"])}
+                              for p in t["transcript"]]}
+              for t in video["tracks"]]
+    return {
+        **video,
+        "url": url(video["src"]),
+        "poster_url": url(video["poster"]["src"]),
+        "clock": format_clock(video["duration"]),
+        "iso_duration": iso_duration(video["duration"]),
+        "size_text": file_size(video["size"]),
+        "tracks": tracks,
+        "languages": ", ".join(t["label"] for t in tracks),
+    }
+
+
+def image_model(image: dict, url) -> dict:
+    """Return the template fields of a photo, largest rendition as the fallback ``src``."""
+    renditions = sorted(image["renditions"], key=lambda r: r["width"])
+    largest = renditions[-1]
+    return {**image, "url": url(largest["src"]), "width": largest["width"],
+            "height": largest["height"], "srcset": srcset(renditions, url)}
+
+
+def article_model(document: dict, url) -> dict:
+    """Return the full view model of an article page."""
+    return {
+        **document,
+        # Rendered at ingest by markdown-it with raw HTML disabled, so the
+        # only markup in it is the renderer's own.
+        "body_html": Markup(document["body_html"]),
+        "date_text": long_date(document["published"]),
+        "video": video_model(document.get("video"), url),
+        "images": [image_model(i, url) for i in document.get("images", [])],
+    }
+
+
+def teaser_model(document: dict, url) -> dict:
+    """Return what a home-page teaser shows: lead picture with credit, headline, date, clip length."""
+    model = article_model(document, url)
+    lead = model["images"][0] if model["images"] else None
+    if lead is None and model["video"]:
+        video = model["video"]
+        lead = {"url": video["poster_url"], "srcset": "", "alt": "", "width": video["poster"]["width"],
+                "height": video["poster"]["height"], "credit": video.get("credit"), "caption": None}
+    return {**model, "lead": lead}

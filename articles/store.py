@@ -1,0 +1,159 @@
+"""The library: prepared media files plus a SQLite database of articles.
+
+Layout of a library folder::
+
+    newsreel.sqlite3     articles, one JSON document each, and a version counter
+    media/               content-hashed outputs: clips, posters, captions, photos
+
+The web app only reads from here; ingest is the only writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+DATABASE = "newsreel.sqlite3"
+MEDIA = "media"
+DEFAULT_LIBRARY = Path("instance") / "library"
+MEDIA_NAME = re.compile(r"^[0-9a-f]{16,64}(?:-[0-9a-z]+)?\.(?:mp4|m4a|jpg|webp|avif|vtt)$")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    slug        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    published   TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    summary     TEXT NOT NULL,
+    top         INTEGER NOT NULL DEFAULT 0,
+    source_hash TEXT NOT NULL,
+    document    TEXT NOT NULL,
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def library_path(configured: str | os.PathLike | None = None) -> Path:
+    """Return the library folder: ``configured``, else $NEWSREEL_LIBRARY, else instance/library."""
+    return Path(configured or os.environ.get("NEWSREEL_LIBRARY") or DEFAULT_LIBRARY)
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One stored article: sortable columns plus the full document."""
+
+    slug: str
+    title: str
+    published: str
+    top: bool
+    source_hash: str
+    document: dict
+
+
+class Library:
+    """A library folder; open connections are short-lived, one per call."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    @property
+    def database(self) -> Path:
+        """Return the SQLite database path."""
+        return self.root / DATABASE
+
+    @property
+    def media_dir(self) -> Path:
+        """Return the folder of prepared media files."""
+        return self.root / MEDIA
+
+    def exists(self) -> bool:
+        """Return True when the database has been created by an ingest."""
+        return self.database.is_file()
+
+    @contextlib.contextmanager
+    def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """Yield a connection; with ``write`` the block is one transaction."""
+        if write:
+            self.root.mkdir(parents=True, exist_ok=True)
+            uri = f"file:{self.database}"
+        else:
+            # Read-only, so a page view can never create or change the library.
+            uri = f"file:{self.database}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=30)
+        connection.row_factory = sqlite3.Row
+        try:
+            if write:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(SCHEMA)
+                with connection:
+                    yield connection
+            else:
+                yield connection
+        finally:
+            connection.close()
+
+    def media_path(self, name: str) -> Path | None:
+        """Return the path of a media file by its public name, or None if not a valid name."""
+        if not MEDIA_NAME.match(name):
+            return None
+        return self.media_dir / name
+
+    def save_article(self, row: ArticleRow) -> None:
+        """Insert or replace an article and bump the library version, in one transaction."""
+        with self.connect(write=True) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO articles (slug, title, published, language, summary,"
+                " top, source_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (row.slug, row.title, row.published, row.document["language"],
+                 row.document["summary"], int(row.top), row.source_hash,
+                 json.dumps(row.document, ensure_ascii=False)))
+            db.execute("INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT(key)"
+                       " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def source_hash(self, slug: str) -> str | None:
+        """Return the stored source hash of an article, or None if not stored."""
+        if not self.exists():
+            return None
+        with self.connect() as db:
+            found = db.execute("SELECT source_hash FROM articles WHERE slug = ?", (slug,)).fetchone()
+        return found["source_hash"] if found else None
+
+    def version(self) -> int:
+        """Return a number that grows with every ingest (0 for an empty library)."""
+        if not self.exists():
+            return 0
+        with self.connect() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(found["value"]) if found else 0
+
+    def articles(self) -> list[ArticleRow]:
+        """Return all articles: pinned top stories first, then newest first."""
+        if not self.exists():
+            return []
+        with self.connect() as db:
+            rows = db.execute("SELECT * FROM articles ORDER BY top DESC, published DESC, slug").fetchall()
+        return [_row(r) for r in rows]
+
+    def article(self, slug: str) -> ArticleRow | None:
+        """Return one article by slug, or None."""
+        if not self.exists():
+            return None
+        with self.connect() as db:
+            found = db.execute("SELECT * FROM articles WHERE slug = ?", (slug,)).fetchone()
+        return _row(found) if found else None
+
+
+def _row(row: sqlite3.Row) -> ArticleRow:
+    return ArticleRow(slug=row["slug"], title=row["title"], published=row["published"],
+                      top=bool(row["top"]), source_hash=row["source_hash"],
+                      document=json.loads(row["document"]))

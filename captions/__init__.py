@@ -1,0 +1,27 @@
+"""Caption files for Newsreel: load WebVTT, SRT and SBV, write WebVTT, build transcripts.
+
+No web framework and no media code here, so scripts can use it on their own.
+"""
+
+from .errors import CaptionError
+from .models import CaptionTrack, Cue, TranscriptParagraph
+from .read import MAX_CAPTION_BYTES, caption_format, load_captions, parse_captions
+from .transcript import build_transcript, cue_plain_text, cue_speaker, format_clock
+from .write import format_timestamp, to_webvtt
+
+__all__ = [
+    "MAX_CAPTION_BYTES",
+    "CaptionError",
+    "CaptionTrack",
+    "Cue",
+    "TranscriptParagraph",
+    "build_transcript",
+    "caption_format",
+    "cue_plain_text",
+    "cue_speaker",
+    "format_clock",
+    "format_timestamp",
+    "load_captions",
+    "parse_captions",
+    "to_webvtt",
+]

@@ -1,0 +1,41 @@
+"""Frozen dataclasses passed between the captions modules and their callers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One timed caption: times in seconds, raw cue text with its tags."""
+
+    start: float
+    end: float
+    text: str
+    identifier: str | None = None
+
+
+@dataclass(frozen=True)
+class CaptionTrack:
+    """The cues of one caption file, how it was decoded and what looked wrong."""
+
+    path: Path
+    format: str  # 'vtt', 'srt' or 'sbv'
+    cues: tuple[Cue, ...]
+    encoding: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        """Return the time in seconds when the last cue ends, 0 with no cues."""
+        return max((cue.end for cue in self.cues), default=0.0)
+
+
+@dataclass(frozen=True)
+class TranscriptParagraph:
+    """A readable paragraph of plain cue text with the time span it covers."""
+
+    start: float
+    end: float
+    text: str

@@ -1,0 +1,158 @@
+"""Write demo article bundles: generated clips, captions, photos and original text.
+
+The top story's clip is deliberately not web-ready (MPEG-4 Part 2 video with
+the index at the end), so ingest has real work to do; the second story's clip
+is already web-ready H.264 and is only remuxed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from PIL import Image
+
+from . import demo_pictures, tools
+from .demo_content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY
+from .files import atomic_output, write_bytes_atomic, write_text_atomic
+from .image_metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
+from .run import run_tool
+
+PICTURES = {
+    TOP_STORY["slug"]: demo_pictures.harbour,
+    LIBRARY_STORY["slug"]: demo_pictures.reading_room,
+    GARDEN_STORY["slug"]: demo_pictures.roof_garden,
+}
+
+# (width, height, seconds, video encoder options, audio encoder options, tone Hz)
+CLIPS = {
+    TOP_STORY["slug"]: (1280, 720, 32, ["-c:v", "mpeg4", "-q:v", "9"], ["-c:a", "aac", "-b:a", "96k"], 330),
+    LIBRARY_STORY["slug"]: (640, 360, 12, ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
+                                           "yuv420p", "-movflags", "+faststart"],
+                            ["-c:a", "aac", "-b:a", "96k"], 523),
+    GARDEN_STORY["slug"]: (640, 360, 10, ["-c:v", "mpeg4", "-q:v", "6"], ["-c:a", "aac", "-b:a", "96k"], 392),
+}
+
+
+def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: int,
+                      seconds: int, video_options: list[str], audio_options: list[str],
+                      tone: int) -> list[str]:
+    """Return the argv that synthesises a test clip: moving pattern and a beeping tone."""
+    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency={tone}:beep_factor=2:duration={seconds}",
+            *video_options, *audio_options, "-shortest", "-f", "mp4", str(output)]
+
+
+def _timestamp(seconds: float, separator: str = ".") -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
+
+
+def to_vtt(cues: list[tuple[float, float, str]]) -> str:
+    """Return WebVTT text for (start, end, text) cues."""
+    blocks = [f"{_timestamp(s)} --> {_timestamp(e)}\n{t}" for s, e, t in cues]
+    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def to_srt(cues: list[tuple[float, float, str]]) -> str:
+    """Return SubRip text for (start, end, text) cues; SRT has no voice tags."""
+    blocks = []
+    for number, (start, end, text) in enumerate(cues, start=1):
+        plain = text.split(">", 1)[1] if text.startswith("<v ") else text
+        blocks.append(f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{plain}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def to_sbv(cues: list[tuple[float, float, str]]) -> str:
+    """Return YouTube SBV text for (start, end, text) cues."""
+    def stamp(seconds: float) -> str:
+        hours, rest = _timestamp(seconds).split(":", 1)
+        return f"{int(hours)}:{rest}"  # SBV writes unpadded hours: 0:00:03.500
+    blocks = []
+    for start, end, text in cues:
+        plain = text.split(">", 1)[1] if text.startswith("<v ") else text
+        blocks.append(f"{stamp(start)},{stamp(end)}\n{plain}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def write_photo(path: Path, image: Image.Image, credit: str | None = None,
+                creator: str | None = None, copyright: str | None = None) -> None:
+    """Save a JPEG; when given, the credit goes into its XMP and IPTC metadata only."""
+    buffer = io.BytesIO()
+    options = {"quality": 88}
+    if credit:
+        options["xmp"] = build_xmp(credit, creator, copyright)
+    image.save(buffer, "JPEG", **options)
+    data = buffer.getvalue()
+    if credit:
+        data = insert_jpeg_app13(data, build_iptc_app13(credit, creator, copyright))
+    write_bytes_atomic(path, data)
+
+
+def _front_matter(story: dict, captions: list[dict], photo_credit: str | None) -> str:
+    image = {"source": "photo.jpg", "alt": story["photo_alt"], "caption": story["photo_caption"]}
+    if photo_credit:
+        image["credit"] = photo_credit
+    video = {"source": "clip.mp4", "title": story["video_title"], "captions": captions}
+    if story.get("video_credit"):
+        video["credit"] = story["video_credit"]
+    fields = {"title": story["title"], "published": story["published"], "language": "en",
+              "summary": story["summary"], "video": video, "images": [image],
+              "related": [s["slug"] for s in STORIES if s is not story]}
+    if story is TOP_STORY:
+        fields["top"] = True
+    dumped = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=88)
+    return f"---\n{dumped}---\n\n{story['body']}"
+
+
+def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> list[Path]:
+    """Write the demo bundles into ``out``; existing bundle folders are left untouched.
+
+    Returns the folders of the bundles written now.
+    """
+    out = Path(out)
+    written = []
+    for story in STORIES:
+        folder = out / story["slug"]
+        if folder.exists():
+            log(f"{folder}: exists, left as it is")
+            continue
+        # Build in a hidden sibling folder and rename it into place, so a
+        # crash never leaves a half-written bundle that looks complete.
+        staging = out / f".{story['slug']}.partial"
+        staging.mkdir(parents=True, exist_ok=True)
+        log(f"{folder}: generating clip, captions and photo")
+        width, height, seconds, video_opts, audio_opts, tone = CLIPS[story["slug"]]
+        with atomic_output(staging / "clip.mp4") as tmp:
+            run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds,
+                                       video_opts, audio_opts, tone),
+                     tmp, what="demo clip failed")
+        captions = [{"file": "clip.en.vtt", "language": "en", "default": True}]
+        write_text_atomic(staging / "clip.en.vtt", to_vtt(story["captions_en"]))
+        if story is TOP_STORY:
+            write_text_atomic(staging / "clip.de.srt", to_srt(story["captions_de"]))
+            captions.append({"file": "clip.de.srt", "language": "de", "label": "Deutsch"})
+        elif story is LIBRARY_STORY:
+            # One bundle uses YouTube's SBV format, so every reader gets exercised.
+            (staging / "clip.en.vtt").unlink()
+            write_text_atomic(staging / "clip.en.sbv", to_sbv(story["captions_en"]))
+            captions[0]["file"] = "clip.en.sbv"
+        photo = PICTURES[story["slug"]]()
+        if story is TOP_STORY:
+            # The top story's credit lives only in the photo's metadata, as
+            # agency photos arrive: ingest must find it there.
+            write_photo(staging / "photo.jpg", photo, story["photo_credit"],
+                        story["photo_creator"], story["photo_copyright"])
+            photo_credit = None
+        else:
+            write_photo(staging / "photo.jpg", photo)
+            photo_credit = story["photo_credit"]
+        write_text_atomic(staging / "article.md", _front_matter(story, captions, photo_credit))
+        staging.rename(folder)
+        written.append(folder)
+    return written

@@ -1,0 +1,278 @@
+"""Photos: check uploads, then write upright, sRGB, credited JPEG renditions.
+
+Renditions carry only what publishing needs (credit, creator, copyright and
+an sRGB profile); location, camera serials and maker notes never leave the
+source file, which is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError
+from .files import atomic_output
+from .image_metadata import (DEFAULT_MAX_PIXELS, EXIF_ARTIST, EXIF_COPYRIGHT, METADATA_ERRORS,
+                             allowed_formats, build_iptc_app13, build_xmp, insert_jpeg_app13,
+                             one_line, pillow_guard)
+
+JPEG_QUALITY = 82
+EXTENSIONS = {
+    "JPEG": (".jpg", ".jpeg", ".jpe", ".jfif", ".mpo"),
+    "MPO": (".jpg", ".jpeg", ".mpo"),  # a multi-picture JPEG is a valid .jpg
+    "PNG": (".png", ".apng"),
+    "WEBP": (".webp",),
+    "GIF": (".gif",),
+    "TIFF": (".tif", ".tiff"),
+    "AVIF": (".avif",),
+}
+ORIENTATION_TAG = 0x0112
+_SWAPS_AXES = {5, 6, 7, 8}
+# What Pillow's decoders raise on damaged pixel data.
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error)
+_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
+_CMS_ERRORS = (ImageCms.PyCMSError, OSError, ValueError, TypeError)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """A readable image: its format and its display size after EXIF orientation."""
+
+    path: Path
+    format: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ImageRendition:
+    """One JPEG written by ``make_renditions``."""
+
+    path: Path
+    width: int
+    height: int
+    format: str
+    media_type: str
+
+
+def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    """Decode an image fully and return its format and upright size.
+
+    :raises ImageError: if it is not a supported image, is too large, is
+        truncated, or its extension does not match its content.
+    """
+    path = Path(path)
+    with pillow_guard(max_pixels), _open_checked(path, max_pixels) as im:
+        width, height = im.size
+        if _orientation(im) in _SWAPS_AXES:
+            width, height = height, width
+        return ImageInfo(path, im.format, width, height)
+
+
+def make_renditions(source: Path | str, out_dir: Path | str, base_name: str,
+                    widths: Iterable[int] = (640, 1280), credit: str | None = None,
+                    creator: str | None = None, copyright: str | None = None, *,
+                    alt_text: str | None = None,
+                    max_pixels: int = DEFAULT_MAX_PIXELS) -> list[ImageRendition]:
+    """Write ``{base_name}-{width}.jpg`` renditions into ``out_dir``; return them by width.
+
+    Widths above the source width are skipped (never upscale); if all are,
+    one rendition at the source width is written.
+
+    :raises ImageError: if the source is not a usable image.
+    """
+    source, out_dir = Path(source), Path(out_dir)
+    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
+        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
+    widths = sorted({int(w) for w in widths})
+    if not widths or widths[0] < 1:
+        raise ValueError(f"widths must be positive integers, not {widths!r}")
+
+    upright, icc = _load_upright(source, max_pixels)
+    picture, icc = _to_srgb(upright, icc, source)
+    exif = _exif_block(creator, copyright)
+    xmp = build_xmp(credit, creator, copyright, alt_text) if (
+        credit or creator or copyright or alt_text) else None
+    app13 = build_iptc_app13(credit, creator, copyright) if (
+        credit or creator or copyright) else None
+
+    renditions = []
+    for width in [w for w in widths if w <= picture.width] or [picture.width]:
+        height = max(1, round(picture.height * width / picture.width))
+        frame = picture if width == picture.width else picture.resize(
+            (width, height), Image.Resampling.LANCZOS)
+        data = _encode_jpeg(frame, exif, xmp, icc, app13)
+        target = out_dir / f"{base_name}-{width}.jpg"
+        with atomic_output(target) as tmp:
+            tmp.write_bytes(data)
+        renditions.append(ImageRendition(target, width, height, "JPEG", "image/jpeg"))
+    return renditions
+
+
+def _open_checked(path: Path, max_pixels: int) -> Image.Image:
+    """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``."""
+    try:
+        im = Image.open(path, formats=allowed_formats())
+    except UnidentifiedImageError:
+        raise ImageError("not an image (or an unsupported format)", path) from None
+    except _BOMB:
+        raise _too_large(path, max_pixels) from None
+    except FileNotFoundError:
+        raise ImageError("file not found", path) from None
+    except OSError as err:
+        raise ImageError(f"cannot read the file ({one_line(err.strerror or err)})",
+                         path) from None
+    except (ValueError, SyntaxError, EOFError, struct.error) as err:
+        raise ImageError(f"image header is corrupt ({one_line(err)})", path) from None
+    try:
+        _check_name(path, im.format)
+        if im.width < 1 or im.height < 1:
+            raise ImageError("image has no pixels", path)
+        try:
+            im.load()
+        except _BOMB:
+            raise _too_large(path, max_pixels, im.size) from None
+        except _DECODE_ERRORS:
+            raise ImageError("image is truncated or corrupt", path) from None
+    except ImageError:
+        im.close()
+        raise
+    return im
+
+
+def _too_large(path: Path, max_pixels: int, size: tuple[int, int] | None = None) -> ImageError:
+    if size is None:
+        # Reading the header again without a limit only parses dimensions;
+        # pillow_guard puts the limit back afterwards.
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            with Image.open(path, formats=allowed_formats()) as im:
+                size = im.size
+        except (*_DECODE_ERRORS, UnidentifiedImageError):
+            return ImageError(f"image too large (limit {max_pixels} pixels)", path)
+    width, height = size
+    return ImageError(f"image too large: {width} x {height} pixels (limit {max_pixels})", path)
+
+
+def _check_name(path: Path, image_format: str) -> None:
+    if path.suffix.lower() not in EXTENSIONS.get(image_format, ()):
+        said = f"says {path.suffix}" if path.suffix else "has no extension"
+        raise ImageError(f"content is {image_format} but the name {said}", path)
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(ORIENTATION_TAG)
+    except METADATA_ERRORS:
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _load_upright(source: Path, max_pixels: int) -> tuple[Image.Image, bytes | None]:
+    """Return the first frame, turned upright, in memory, and the source ICC profile."""
+    with pillow_guard(max_pixels), _open_checked(source, max_pixels) as im:
+        icc = im.info.get("icc_profile") or None
+        try:
+            upright = ImageOps.exif_transpose(im)
+        except METADATA_ERRORS:
+            upright = im.copy()  # unreadable orientation: keep the pixels as stored
+    return upright, icc
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None,
+             source: Path) -> tuple[Image.Image, bytes | None]:
+    """Return an RGB image without alpha and the profile to embed (sRGB or none)."""
+    im = _flatten(_eight_bit(im))
+    if icc:
+        try:
+            converted = ImageCms.profileToProfile(
+                im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _srgb_profile(),
+                outputMode="RGB")
+        except _CMS_ERRORS:
+            converted = None  # damaged or mismatched profile: publish untagged
+        if converted is not None:
+            converted.info = {}
+            return converted, _srgb_profile().tobytes()
+    try:
+        rgb = im.convert("RGB")
+    except ValueError:
+        raise ImageError(f"cannot convert colour mode {im.mode} to RGB", source) from None
+    rgb.info = {}  # nothing from the source may reach the encoder
+    return rgb, None
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """Scale 16-bit, 32-bit and float greyscale to 8-bit "L" (or "LA" with transparency)."""
+    if not (im.mode.startswith("I") or im.mode == "F"):
+        return im
+    alpha = None
+    if im.info.get("transparency") is not None:
+        try:
+            alpha = im.convert("RGBA").getchannel("A")
+        except ValueError:
+            alpha = None
+    if im.mode == "F":
+        high = im.getextrema()[1]
+        scale = 255.0 if high <= 1.0 else 255.0 / high
+        grey = im.point(lambda v: v * scale).convert("L")
+    else:
+        wide = im.convert("I")
+        high = wide.getextrema()[1]
+        # 16-bit samples span 0..65535 whatever the content; Pillow's own
+        # conversion clips them, turning most photos white.
+        scale = 1 / 257 if im.mode.startswith("I;16") else (1.0 if high <= 255 else 255 / high)
+        grey = wide.point(lambda v: v * scale).convert("L")
+    if alpha is None:
+        return grey
+    grey.putalpha(alpha)
+    return grey
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    """Composite any transparency onto white; keep greyscale as "L" for its ICC profile."""
+    if im.mode == "1":
+        im = im.convert("L")
+    if im.mode in ("P", "L", "RGB") and im.info.get("transparency") is not None:
+        im = im.convert("LA" if im.mode == "L" else "RGBA")
+    if im.mode in ("PA", "RGBa"):
+        im = im.convert("RGBA")
+    elif im.mode == "La":
+        im = im.convert("LA")
+    if im.mode in ("RGBA", "LA"):
+        base = Image.new(im.mode[:-1], im.size, "white")
+        base.paste(im.convert(base.mode), mask=im.getchannel("A"))
+        return base
+    if im.mode in ("P", "YCbCr", "HSV"):
+        return im.convert("RGB")
+    return im
+
+
+@functools.cache
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def _exif_block(creator: str | None, copyright: str | None) -> bytes:
+    exif = Image.Exif()
+    # UTF-8 bytes: Pillow would turn str into ASCII with "?" for every accent,
+    # and exiftool and our reader both accept UTF-8 in these fields.
+    if creator:
+        exif[EXIF_ARTIST] = creator.encode("utf-8")
+    if copyright:
+        exif[EXIF_COPYRIGHT] = copyright.encode("utf-8")
+    return exif.tobytes() if len(exif) else b""
+
+
+def _encode_jpeg(frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
+                 app13: bytes | None) -> bytes:
+    buffer = io.BytesIO()
+    frame.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True,
+               exif=exif, xmp=xmp, icc_profile=icc)
+    data = buffer.getvalue()
+    return insert_jpeg_app13(data, app13) if app13 else data

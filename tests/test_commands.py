@@ -1,0 +1,122 @@
+"""The pure argv builders: fast checks, no ffmpeg run."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from media import commands
+from media.commands import ClipSettings
+from media.probe import VideoInfo
+
+SOURCE = Path("/in/clip one.mp4")
+
+
+def info(**changes) -> VideoInfo:
+    fields = dict(path=SOURCE, format="mov,mp4,m4a,3gp,3g2,mj2", duration=10.0, size=1000,
+                  has_video=True, video_codec="h264", video_profile="High", video_level=40,
+                  pix_fmt="yuv420p", width=1280, height=720, sample_aspect_ratio=Fraction(1),
+                  rotation=0, frame_rate=25.0, has_audio=True, audio_codec="aac",
+                  audio_profile="LC", audio_channels=2, audio_sample_rate=48000)
+    fields.update(changes)
+    return VideoInfo(**fields)
+
+
+def test_web_ready_source_needs_no_transcode():
+    assert commands.remux_reasons(info()) == []
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"video_codec": "mpeg4"}, "video codec is mpeg4"),
+    ({"video_profile": "High 10"}, "profile High 10"),
+    ({"video_level": 51}, "level 5.1"),
+    ({"pix_fmt": "yuv422p"}, "pixel format is yuv422p"),
+    ({"rotation": 90}, "rotated 90"),
+    ({"sample_aspect_ratio": Fraction(4, 3)}, "not square"),
+    ({"height": 2160}, "height 2160"),
+    ({"format": "matroska,webm"}, "container is matroska,webm"),
+    ({"audio_codec": "opus", "audio_profile": None}, "audio is opus"),
+    ({"audio_profile": "HE-AAC"}, "not AAC-LC"),
+])
+def test_each_incompatibility_is_named(changes, reason):
+    reasons = commands.remux_reasons(info(**changes))
+    assert any(reason in r for r in reasons), reasons
+
+
+def test_input_is_opened_as_a_file_url_with_safe_demuxers_only():
+    argv = commands.remux_command("ffmpeg", info(), "/out/x.mp4")
+    position = argv.index("-i")
+    assert argv[position + 1] == "file:" + str(SOURCE)
+    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    demuxers = argv[argv.index("-format_whitelist") + 1].split(",")
+    assert "mov" in demuxers and "hls" not in demuxers and "concat" not in demuxers
+    assert argv.index("-protocol_whitelist") < position
+
+
+def test_a_name_that_looks_like_a_protocol_stays_a_file():
+    assert commands.input_url("http:evil.mp4").startswith("file:/")
+    assert commands.input_url("-y.mp4").startswith("file:/")
+
+
+def test_remux_copies_streams_and_moves_the_index_to_the_front():
+    argv = commands.remux_command("ffmpeg", info(), "/out/x.mp4")
+    assert argv[:2] == ["ffmpeg", "-hide_banner"]
+    assert "-nostdin" in argv
+    assert argv[argv.index("-c") + 1] == "copy"
+    assert argv[argv.index("-movflags") + 1] == "+faststart"
+    assert argv[argv.index("-map_metadata") + 1] == "-1"
+    assert argv[-2:] == ["/out/x.mp4", "-y"]
+
+
+def test_remux_without_audio_maps_video_only():
+    argv = commands.remux_command("ffmpeg", info(has_audio=False, audio_codec=None), "/o.mp4")
+    maps = [argv[i + 1] for i, a in enumerate(argv) if a == "-map"]
+    assert maps == ["0:v:0"]
+
+
+def test_transcode_builds_h264_aac_with_square_even_pixels_and_no_upscale():
+    argv = commands.transcode_command("ffmpeg", info(video_codec="mpeg4"), "/o.mp4",
+                                      ClipSettings(max_height=720, crf=20, preset="fast"))
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert "scale=trunc(iw*sar/2)*2:trunc(ih/2)*2" in graph
+    assert "setsar=1" in graph
+    assert "min(720\\,trunc(ih/2)*2)" in graph
+    assert "format=yuv420p" in graph
+    assert argv[argv.index("-c:v") + 1] == "libx264"
+    assert argv[argv.index("-crf") + 1] == "20"
+    assert argv[argv.index("-preset") + 1] == "fast"
+    assert argv[argv.index("-c:a") + 1] == "aac"
+    assert argv[argv.index("-ar") + 1] == "48000"
+    assert argv[argv.index("-movflags") + 1] == "+faststart"
+
+
+def test_transcode_downmixes_surround_to_stereo_and_drops_missing_audio():
+    surround = commands.transcode_command("ffmpeg", info(audio_channels=6), "/o.mp4")
+    assert surround[surround.index("-ac") + 1] == "2"
+    silent = commands.transcode_command("ffmpeg", info(has_audio=False, audio_codec=None), "/o.mp4")
+    assert "-c:a" not in silent
+
+
+def test_poster_at_a_time_seeks_before_the_input():
+    argv = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=7.5, duration=30)
+    assert argv.index("-ss") < argv.index("-i")
+    assert argv[argv.index("-ss") + 1] == "7.500"
+    assert "thumbnail" not in " ".join(argv)
+
+
+def test_poster_without_a_time_picks_the_most_representative_frame_deterministically():
+    first = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=None, duration=30)
+    again = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=None, duration=30)
+    assert first == again
+    assert "thumbnail=50" in " ".join(first)
+    assert first[first.index("-ss") + 1] == "6.000"
+
+
+def test_probe_command_asks_for_json_of_format_and_streams():
+    argv = commands.probe_command("ffprobe", SOURCE)
+    assert argv[0] == "ffprobe"
+    assert {"-show_format", "-show_streams"} <= set(argv)
+    assert argv[argv.index("-print_format") + 1] == "json"
+    assert argv[-1] == "file:" + str(SOURCE)

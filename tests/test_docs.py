@@ -1,0 +1,48 @@
+"""The README stays in step with the CLI and the scripts it names."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from media.cli import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_a_readme_section_with_its_help_example(name):
+    assert f"### python -m media {name}\n" in README
+    result = CliRunner().invoke(cli, [name, "--help"], prog_name="python -m media")
+    assert result.exit_code == 0
+    examples = re.findall(r"Example:\n((?:\s+python -m media .+\n)+)", result.output)
+    assert examples, f"{name} --help shows no example"
+    for line in examples[0].splitlines():
+        assert line.strip() in README, line
+
+
+def test_readme_names_the_two_setup_commands_and_they_exist():
+    for script in ("bin/run", "bin/test"):
+        assert f"```sh\n{script}\n```" in README
+        assert os.access(ROOT / script, os.X_OK)
+    assert "bin/test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("field", ["title", "slug", "published", "language", "summary", "top",
+                                   "video.source", "video.title", "video.credit", "video.poster_at",
+                                   "video.captions", "images", "images[].alt", "images[].credit",
+                                   "related"])
+def test_every_front_matter_field_is_documented(field):
+    assert f"| `{field}` |" in README
+
+
+def test_requirements_are_pinned():
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith(("#", "-r ")):
+                assert "==" in line, f"{name}: {line}"
