@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,24 @@ def live_server(demo_library):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    """The live server's URL; replaces pytest-playwright's fallback fixture, which pytest 9 deprecates."""
+    return live_server
+
+
+@pytest.fixture(autouse=True)
+def _server_requests_finished(request):
+    """After a test that used the live server, wait for its request threads to end inside that test."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+            thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()):
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")
