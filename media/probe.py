@@ -13,6 +13,26 @@ from .run import run_tool
 
 
 @dataclass(frozen=True)
+class StreamInfo:
+    """One stream of a media file, as ffprobe lists it."""
+
+    index: int
+    kind: str              # "video", "audio", "subtitle", "data", "attachment"
+    codec: str | None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Bounds on what ingest accepts, so a crafted file cannot exhaust the machine."""
+
+    max_duration: float = 900.0          # seconds; news clips run 15 s to 5 min
+    max_width: int = 7680
+    max_height: int = 4320
+    max_bytes: int = 4 * 1024 ** 3
+
+
+@dataclass(frozen=True)
 class VideoInfo:
     """What downstream steps need to know about one media file."""
 
@@ -35,6 +55,25 @@ class VideoInfo:
     audio_profile: str | None
     audio_channels: int | None
     audio_sample_rate: int | None
+    variable_frame_rate: bool = False
+    bit_depth: int | None = None
+    streams: tuple[StreamInfo, ...] = ()
+
+    @property
+    def container(self) -> str:
+        """Return the container's short name: ``mov``, ``matroska``, ``ogg`` ..."""
+        return self.format.split(",", 1)[0]
+
+    @property
+    def subtitle_streams(self) -> tuple[StreamInfo, ...]:
+        """Return the embedded subtitle streams (captions an editor may want to extract)."""
+        return tuple(s for s in self.streams if s.kind == "subtitle")
+
+    @property
+    def display_aspect(self) -> Fraction | None:
+        """Return the display aspect ratio, e.g. 16/9, with rotation applied."""
+        size = self.display_size
+        return Fraction(size[0], size[1]) if size else None
 
     @property
     def display_size(self) -> tuple[int, int] | None:
@@ -58,7 +97,40 @@ class VideoInfo:
             "audio_codec": self.audio_codec,
             "has_audio": self.has_audio,
             "rotation": self.rotation,
+            "container": self.container,
+            "size": self.size,
+            "video_profile": self.video_profile,
+            "video_level": self.video_level,
+            "pix_fmt": self.pix_fmt,
+            "bit_depth": self.bit_depth,
+            "sample_aspect_ratio": str(self.sample_aspect_ratio),
+            "display_width": self.display_size[0] if self.display_size else None,
+            "display_height": self.display_size[1] if self.display_size else None,
+            "display_aspect": str(self.display_aspect) if self.display_aspect else None,
+            "frame_rate": round(self.frame_rate, 3) if self.frame_rate else None,
+            "variable_frame_rate": self.variable_frame_rate,
+            "audio_profile": self.audio_profile,
+            "audio_channels": self.audio_channels,
+            "audio_sample_rate": self.audio_sample_rate,
+            "subtitle_streams": [{"index": s.index, "codec": s.codec, "language": s.language}
+                                 for s in self.subtitle_streams],
         }
+
+    def check_limits(self, limits: InputLimits) -> None:
+        """Refuse media beyond ``limits``.
+
+        :raises MediaError: naming the limit that was exceeded.
+        """
+        if self.size > limits.max_bytes:
+            raise MediaError(f"file is {self.size / 1e9:.1f} GB, above the limit of "
+                             f"{limits.max_bytes / 1e9:.1f} GB", self.path)
+        if self.duration > limits.max_duration:
+            raise MediaError(f"media lasts {self.duration:.0f} s, above the limit of "
+                             f"{limits.max_duration:.0f} s", self.path)
+        if self.width and self.height and (self.width > limits.max_width
+                                           or self.height > limits.max_height):
+            raise MediaError(f"picture is {self.width}x{self.height}, above the limit of "
+                             f"{limits.max_width}x{limits.max_height}", self.path)
 
 
 def probe(path: Path | str) -> VideoInfo:
@@ -118,6 +190,11 @@ def parse_probe(path: Path, data: dict) -> VideoInfo:
         audio_profile=audio.get("profile") if audio else None,
         audio_channels=_int(audio.get("channels")) if audio else None,
         audio_sample_rate=_int(audio.get("sample_rate")) if audio else None,
+        variable_frame_rate=_is_variable(video) if video else False,
+        bit_depth=_bit_depth(video) if video else None,
+        streams=tuple(StreamInfo(_int(s.get("index")) or 0, s.get("codec_type", "unknown"),
+                                 s.get("codec_name"), (s.get("tags") or {}).get("language"))
+                      for s in streams),
     )
 
 
@@ -146,13 +223,39 @@ def _ratio(value: str | None) -> Fraction:
 
 def _frame_rate(stream: dict) -> float | None:
     for key in ("avg_frame_rate", "r_frame_rate"):
-        try:
-            num, den = (int(part) for part in str(stream.get(key, "")).split("/"))
-        except ValueError:
-            continue
-        if num > 0 and den > 0:
-            return num / den
+        rate = _rate(stream.get(key))
+        if rate is not None:
+            return float(rate)
     return None
+
+
+def _rate(value) -> Fraction | None:
+    try:
+        num, den = (int(part) for part in str(value).split("/"))
+    except ValueError:
+        return None
+    return Fraction(num, den) if num > 0 and den > 0 else None
+
+
+def _is_variable(stream: dict) -> bool:
+    # r_frame_rate is the base rate of the timestamps, avg_frame_rate what
+    # the frames really average: phones writing uneven frame durations
+    # make them differ.
+    base, average = _rate(stream.get("r_frame_rate")), _rate(stream.get("avg_frame_rate"))
+    if base is None or average is None:
+        return False
+    return abs(float(base - average)) / float(base) > 0.01
+
+
+def _bit_depth(stream: dict) -> int | None:
+    raw = _int(stream.get("bits_per_raw_sample"))
+    if raw:
+        return raw
+    pix_fmt = stream.get("pix_fmt") or ""
+    for depth in (16, 14, 12, 10, 9):
+        if f"p{depth}" in pix_fmt:
+            return depth
+    return 8 if pix_fmt else None
 
 
 def _rotation(stream: dict) -> int:

@@ -76,5 +76,5 @@ def test_cover_art_is_not_taken_for_video():
 
 def test_summary_has_the_cli_contract_fields():
     summary = probe(VIDEO / "gizmo.mp4").summary()
-    assert set(summary) == {"format", "duration", "width", "height", "video_codec",
-                            "audio_codec", "has_audio", "rotation"}
+    assert {"format", "duration", "width", "height", "video_codec", "audio_codec", "has_audio",
+            "rotation"} <= set(summary)
