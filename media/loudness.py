@@ -1,0 +1,145 @@
+"""EBU R128 loudness: measure a clip's audio and build the filter that normalises it.
+
+Measuring is loudnorm's first pass; its JSON summary feeds the second pass,
+which then applies one linear gain where it can instead of riding the level.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import tools
+from .commands import SAFE_DEMUXERS, input_url
+from .errors import MediaError
+from .run import run_tool, stderr_tail
+
+# Below this the gating of BS.1770 leaves next to nothing to measure, and
+# lifting it to -16 LUFS would only make noise audible.
+SILENT_BELOW = -70.0
+OUTPUT_RATE = 48000
+MEASURE_TIMEOUT = 600
+
+# loudnorm prints its summary as "[Parsed_loudnorm_0 @ 0x...] \n{ ... }" when
+# the filter graph closes, after everything else, so the last block is ours.
+_SUMMARY = re.compile(r"\[Parsed_loudnorm_\d+ @ [^\]]*\]\s*(\{[^{}]*\})")
+_FIELDS = {"integrated": "input_i", "true_peak": "input_tp", "lra": "input_lra",
+           "threshold": "input_thresh", "offset": "target_offset"}
+
+
+@dataclass(frozen=True)
+class LoudnessTarget:
+    """Where normalised web audio should land, and how far off is close enough."""
+
+    integrated: float = -16.0  # LUFS
+    true_peak: float = -1.5  # dBTP; headroom for the AAC encoder's overshoot
+    lra: float = 11.0  # LU
+    tolerance: float = 1.0  # LU either side of ``integrated``
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """One measurement, as loudnorm's first pass reports it."""
+
+    integrated: float
+    true_peak: float
+    lra: float
+    threshold: float
+    offset: float
+
+    @property
+    def is_silent(self) -> bool:
+        """Return True when there is no programme loudness worth normalising."""
+        return math.isnan(self.integrated) or self.integrated < SILENT_BELOW
+
+
+def _loudnorm(target: LoudnessTarget) -> str:
+    return f"loudnorm=I={target.integrated:g}:TP={target.true_peak:g}:LRA={target.lra:g}"
+
+
+def measure_command(ffmpeg_bin: str, path: Path | str,
+                    target: LoudnessTarget = LoudnessTarget()) -> list[str]:
+    """Return the argv that measures the first audio stream of ``path``."""
+    # loudnorm prints its summary at info level, so -loglevel error would hide
+    # it; -nostats keeps the progress lines out of the captured stderr.
+    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
+            "-i", input_url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
+            "-af", f"{_loudnorm(target)}:print_format=json", "-f", "null", "-"]
+
+
+def parse_measurement(stderr: str, path: Path | str | None = None) -> Loudness:
+    """Return the measurement in the last loudnorm summary of ``stderr``.
+
+    :raises MediaError: when there is no complete summary.
+    """
+    blocks = _SUMMARY.findall(stderr)
+    try:
+        summary = json.loads(blocks[-1])
+        # Values are strings such as "-23.05" or "-inf"; float() reads both.
+        values = {name: float(summary[key]) for name, key in _FIELDS.items()}
+    except (IndexError, KeyError, TypeError, ValueError) as error:
+        raise MediaError("could not measure loudness", path,
+                         stderr_tail=stderr_tail(stderr)) from error
+    return Loudness(**values)
+
+
+def measure_loudness(path: Path | str, target: LoudnessTarget = LoudnessTarget()) -> Loudness:
+    """Return the loudness of the first audio stream of ``path``.
+
+    :raises MediaError: when the file has no audio or ffmpeg cannot read it.
+    """
+    argv = measure_command(tools.ffmpeg(), path, target)
+    what = "could not measure loudness"
+    try:
+        result = run_tool(argv, path, what, timeout=MEASURE_TIMEOUT)
+    except MediaError as error:
+        # ffmpeg's last line here is a hint about "-map 0:a:0?", which would
+        # puzzle anyone reading the message.
+        if "matches no streams" in error.stderr_tail:
+            raise MediaError(f"{what}: no audio stream", path, argv,
+                             error.stderr_tail) from error
+        raise
+    try:
+        return parse_measurement(result.stderr, path)
+    except MediaError as error:
+        raise MediaError(error.message, path, argv, error.stderr_tail) from error
+
+
+def needs_normalising(measured: Loudness, target: LoudnessTarget = LoudnessTarget()) -> bool:
+    """Return True when the audio is too far from the target to be copied as it is."""
+    if measured.is_silent:
+        return False
+    return (abs(measured.integrated - target.integrated) > target.tolerance
+            or measured.true_peak > target.true_peak)
+
+
+def normalise_filter(measured: Loudness, target: LoudnessTarget = LoudnessTarget()) -> str:
+    """Return the second-pass audio filter that brings ``measured`` audio to ``target``.
+
+    The encoder side must set the channel count (``-ac``), as the clip
+    commands do: loudnorm hands on a channel count without a layout, which
+    ffmpeg 5.1 and 6.0 cannot match to an encoder's layouts by themselves.
+
+    :raises ValueError: for silent audio, which loudnorm cannot take as a measurement.
+    """
+    if measured.is_silent:
+        raise ValueError(f"cannot normalise silent audio ({measured.integrated:.1f} LUFS)")
+    # linear=true applies a single gain when the true peak allows it (loudnorm
+    # falls back to dynamic mode itself otherwise), keeping the mix intact.
+    # loudnorm works at 192 kHz internally and outputs that rate.
+    return (f"{_loudnorm(target)}"
+            f":measured_I={measured.integrated:.2f}:measured_TP={measured.true_peak:.2f}"
+            f":measured_LRA={measured.lra:.2f}:measured_thresh={measured.threshold:.2f}"
+            f":offset={measured.offset:.2f}:linear=true:print_format=none"
+            f",aresample={OUTPUT_RATE}")
+
+
+def describe(measured: Loudness) -> str:
+    """Return a short human summary such as "-23.1 LUFS, true peak -4.2 dBTP"."""
+    if measured.is_silent:
+        return f"silent ({measured.integrated:.1f} LUFS)"
+    return f"{measured.integrated:.1f} LUFS, true peak {measured.true_peak:.1f} dBTP"
