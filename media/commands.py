@@ -35,6 +35,11 @@ class ClipSettings:
     preset: str = "veryfast"
     audio_bitrate: str = "128k"
     audio_rate: int = 48000
+    renditions: tuple[int, ...] = ()   # extra MP4 heights, e.g. (720, 480)
+    webm: bool = False                 # also write VP9/Opus WebM
+    loudness_target: float | None = -16.0   # LUFS; None leaves levels alone
+    true_peak: float = -1.5            # dBTP
+    webm_crf: int = 33
 
 
 def input_url(path: Path | str) -> str:
@@ -89,50 +94,119 @@ def remux_reasons(info: VideoInfo) -> list[str]:
     return reasons
 
 
-def remux_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str) -> list[str]:
-    """Return the argv that copies streams into a fast-start MP4."""
+def remux_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
+                  audio_filter: str | None = None, settings: ClipSettings = ClipSettings()
+                  ) -> list[str]:
+    """Return the argv that copies the video into a fast-start MP4.
+
+    With ``audio_filter`` (loudness normalisation) only the audio is
+    re-encoded; the video stream is still copied bit for bit.
+    """
     source = _input(info.path)
-    streams = [source["v:0"]] + ([source["a:0"]] if info.has_audio else [])
-    out = ffmpeg.output(*streams, str(output), c="copy", movflags="+faststart",
-                        map_metadata="-1", map_chapters="-1", f="mp4")
-    return _compile(out, ffmpeg_bin)
+    streams = [source["v:0"]]
+    options = {"c:v": "copy", "movflags": "+faststart", "map_metadata": "-1",
+               "map_chapters": "-1", "f": "mp4"}
+    if info.has_audio:
+        streams.append(_audio(source, audio_filter))
+        options.update(_audio_options(info, settings) if audio_filter else {"c:a": "copy"})
+    return _compile(ffmpeg.output(*streams, str(output), **options), ffmpeg_bin)
 
 
-def transcode_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
-                      settings: ClipSettings = ClipSettings()) -> list[str]:
-    """Return the argv that encodes a web-ready H.264/AAC fast-start MP4."""
-    source = _input(info.path)
+def _audio(source, audio_filter: str | None):
+    stream = source["a:0"]
+    # A filter string such as "loudnorm=...,aresample=48000" is a chain of
+    # filters; each is added in turn so ffmpeg-python quotes them correctly.
+    for part in filter(None, (audio_filter or "").split(",")):
+        name, _, arguments = part.partition("=")
+        values = [a for a in arguments.split(":") if a]
+        stream = stream.filter(name, *(v for v in values if "=" not in v),
+                               **dict(v.split("=", 1) for v in values if "=" in v))
+    return stream
+
+
+def _audio_options(info: VideoInfo, settings: ClipSettings) -> dict:
+    return {"c:a": "aac", "b:a": settings.audio_bitrate, "ar": settings.audio_rate,
+            "ac": min(info.audio_channels or 2, 2)}
+
+
+def _web_video(source, max_height: int):
     # ffmpeg's default autorotate turns the pixels before this chain runs, so
     # iw/ih here are already upright. First square the pixels, then cap the
     # height without upscaling, keeping both sides even for yuv420p.
-    video = (source["v:0"]
-             .filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2")
-             .filter("setsar", "1")
-             .filter("scale", "-2", f"min({settings.max_height},trunc(ih/2)*2)")
-             .filter("format", "yuv420p"))
-    streams = [video]
+    return (source["v:0"]
+            .filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2")
+            .filter("setsar", "1")
+            .filter("scale", "-2", f"min({max_height},trunc(ih/2)*2)")
+            .filter("format", "yuv420p"))
+
+
+def transcode_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
+                      settings: ClipSettings = ClipSettings(), audio_filter: str | None = None,
+                      max_height: int | None = None, threads: int | None = None) -> list[str]:
+    """Return the argv that encodes a web-ready H.264/AAC fast-start MP4."""
+    source = _input(info.path)
+    streams = [_web_video(source, max_height or settings.max_height)]
     options = {
         "c:v": "libx264", "crf": settings.crf, "preset": settings.preset,
         "profile:v": "high", "level:v": "4.1",
         "movflags": "+faststart", "map_metadata": "-1", "map_chapters": "-1", "f": "mp4",
     }
+    if threads:
+        options["threads"] = threads
     if info.has_audio:
-        streams.append(source["a:0"])
-        options.update({"c:a": "aac", "b:a": settings.audio_bitrate,
-                        "ar": settings.audio_rate, "ac": min(info.audio_channels or 2, 2)})
-    out = ffmpeg.output(*streams, str(output), **options)
-    return _compile(out, ffmpeg_bin)
+        streams.append(_audio(source, audio_filter))
+        options.update(_audio_options(info, settings))
+    return _compile(ffmpeg.output(*streams, str(output), **options), ffmpeg_bin)
+
+
+def webm_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
+                 settings: ClipSettings = ClipSettings(), audio_filter: str | None = None,
+                 threads: int | None = None) -> list[str]:
+    """Return the argv that encodes a VP9/Opus WebM alternative."""
+    source = _input(info.path)
+    streams = [_web_video(source, settings.max_height)]
+    # Constant quality (-b:v 0 with -crf); row-mt and cpu-used 4 keep VP9
+    # fast enough for short clips on a small machine.
+    options = {"c:v": "libvpx-vp9", "crf": settings.webm_crf, "b:v": 0, "row-mt": 1,
+               "deadline": "good", "cpu-used": 4, "map_metadata": "-1",
+               "map_chapters": "-1", "f": "webm"}
+    if threads:
+        options["threads"] = threads
+    if info.has_audio:
+        streams.append(_audio(source, audio_filter))
+        options.update({"c:a": "libopus", "b:a": "96k", "ar": 48000,
+                        "ac": min(info.audio_channels or 2, 2)})
+    return _compile(ffmpeg.output(*streams, str(output), **options), ffmpeg_bin)
+
+
+def audio_reasons(info: VideoInfo) -> list[str]:
+    """Return why an audio-only input cannot be copied into M4A; empty when it can."""
+    reasons = []
+    if info.audio_codec != "aac" or info.audio_profile not in (None, "LC"):
+        reasons.append(f"audio is {info.audio_codec}, not AAC-LC")
+    if not info.format.startswith("mov,"):
+        reasons.append(f"container is {info.format}, not MP4/M4A")
+    return reasons
+
+
+def audio_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
+                  settings: ClipSettings = ClipSettings(), audio_filter: str | None = None
+                  ) -> list[str]:
+    """Return the argv that writes a fast-start AAC ``.m4a`` from an audio-only input."""
+    source = _input(info.path)
+    options = {"movflags": "+faststart", "map_metadata": "-1", "map_chapters": "-1",
+               "vn": None, "f": "mp4"}
+    if audio_filter or audio_reasons(info):
+        options.update(_audio_options(info, settings))
+    else:
+        options["c:a"] = "copy"
+    return _compile(ffmpeg.output(_audio(source, audio_filter), str(output), **options),
+                    ffmpeg_bin)
 
 
 def poster_command(ffmpeg_bin: str, clip: Path | str, output: Path | str,
                    at: float | None, duration: float, window: int = 50) -> list[str]:
-    """Return the argv that writes one JPEG poster frame of a prepared clip.
-
-    With ``at`` the frame at that time is taken. Without, ffmpeg's
-    ``thumbnail`` filter picks the most representative of ``window`` frames
-    starting a fifth into the clip: deterministic, and past the fades and
-    slates that open many clips.
-    """
+    """Return the argv that writes one JPEG poster frame of a prepared clip."""
     if at is not None:
         # Input seeking (before -i) jumps to the nearest keyframe and decodes
         # from there; after -i it would decode every frame from the start.
@@ -141,6 +215,5 @@ def poster_command(ffmpeg_bin: str, clip: Path | str, output: Path | str,
     else:
         source = _input(clip, ss=f"{duration * 0.2:.3f}")
         video = source["v:0"].filter("thumbnail", window)
-    out = ffmpeg.output(video, str(output), vframes=1, **{"q:v": 3}, f="image2",
-                        update=1)
+    out = ffmpeg.output(video, str(output), vframes=1, **{"q:v": 3}, f="image2", update=1)
     return _compile(out, ffmpeg_bin)

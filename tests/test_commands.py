@@ -64,7 +64,8 @@ def test_remux_copies_streams_and_moves_the_index_to_the_front():
     argv = commands.remux_command("ffmpeg", info(), "/out/x.mp4")
     assert argv[:2] == ["ffmpeg", "-hide_banner"]
     assert "-nostdin" in argv
-    assert argv[argv.index("-c") + 1] == "copy"
+    assert argv[argv.index("-c:v") + 1] == "copy"
+    assert argv[argv.index("-c:a") + 1] == "copy"
     assert argv[argv.index("-movflags") + 1] == "+faststart"
     assert argv[argv.index("-map_metadata") + 1] == "-1"
     assert argv[-2:] == ["/out/x.mp4", "-y"]
