@@ -16,11 +16,11 @@ from markdown_it import MarkdownIt
 
 import captions
 from media import images
-from media.clips import PreparedClip, prepare_clip, settings_key, write_poster
+from media.clips import ClipResult, ProgressCallback, file_hash, prepare_clip, settings_key
 from media.commands import ClipSettings
 from media.files import write_text_atomic
 from media.image_metadata import read_photo_metadata
-from media.probe import VideoInfo, probe
+from media.probe import InputLimits, VideoInfo, probe
 
 from . import languages
 from .bundle import Bundle, BundleError, load_bundle
@@ -28,10 +28,21 @@ from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 PHOTO_WIDTHS = (480, 960, 1600)
 
 Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How ingest prepares media: encoding settings, input limits, threads, callbacks."""
+
+    settings: ClipSettings = ClipSettings()
+    limits: InputLimits = InputLimits()
+    threads: int | None = None
+    on_progress: ProgressCallback | None = None
+    log: Log = lambda _: None
 
 
 @dataclass(frozen=True)
@@ -53,15 +64,6 @@ class _Photo:
     copyright: str | None
 
 
-def file_hash(path: Path) -> str:
-    """Return the SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
@@ -73,13 +75,14 @@ def render_markdown(text: str) -> str:
 
 
 def ingest_bundle(folder: Path | str, library: Library,
-                  settings: ClipSettings = ClipSettings(), log: Log = lambda _: None) -> IngestResult:
+                  options: IngestOptions = IngestOptions()) -> IngestResult:
     """Validate the bundle in ``folder`` and record it in ``library``.
 
     :raises BundleError: the bundle's files or fields are invalid.
     :raises captions.CaptionError: a caption file is not valid captions.
     :raises media.errors.MediaError: the clip or a photo cannot be used.
     """
+    log = options.log
     bundle = load_bundle(folder)
     notes: list[str] = []
     tracks = [captions.load_captions(spec.path) for spec in bundle.video.captions] if bundle.video else []
@@ -87,35 +90,48 @@ def ingest_bundle(folder: Path | str, library: Library,
         notes.extend(track.warnings)
     info = probe(bundle.video.path) if bundle.video else None
     if info is not None:
-        _check_clip(bundle, info, tracks)
+        _check_clip(bundle, info, tracks, options.limits)
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
-    source_hash = _hash(PIPELINE_VERSION, settings_key(settings),
-                        *(f"{p.relative_to(bundle.folder)}={file_hash(p)}" for p in bundle.files))
+    hashes = {p: file_hash(p) for p in bundle.files}
+    source_hash = _hash(PIPELINE_VERSION, settings_key(options.settings),
+                        *(f"{p.relative_to(bundle.folder)}={h}" for p, h in hashes.items()))
     stored = library.article(bundle.slug) if library.source_hash(bundle.slug) == source_hash else None
     if stored is not None and all(library.media_path(n).is_file() for n in _media_names(stored.document)):
         log(f"{bundle.slug}: unchanged, nothing to do")
         return IngestResult(bundle.slug, True, (), tuple(notes))
 
+    clip = None
+    if info is not None:
+        clip = prepare_clip(info, library.media_dir, options.settings,
+                            poster_at=bundle.video.poster_at, limits=options.limits,
+                            source_hash=hashes[bundle.video.path], threads=options.threads,
+                            on_progress=options.on_progress,
+                            log=lambda message: log(f"{bundle.slug}: {message}"))
     written: list[Path] = []
     try:
-        document = _build(bundle, library, info, tracks, photos, settings, written, log)
+        document = _document(bundle, library, clip, tracks, photos, hashes, written, log)
         library.save_article(ArticleRow(
             slug=bundle.slug, title=bundle.title, published=document["published"],
             top=bundle.top, source_hash=source_hash, document=document))
     except BaseException:
-        # Only this run's new files go: earlier outputs may serve other articles.
+        # This run's new captions and photos go. A finished clip stays under
+        # its content hash, so that a re-run does not prepare it again.
         for path in written:
             path.unlink(missing_ok=True)
         raise
     log(f"{bundle.slug}: ingested")
+    if clip is not None and not clip.reused:
+        written = [o.path for o in clip.outputs] + written
     return IngestResult(bundle.slug, False, tuple(written), tuple(notes))
 
 
-def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list) -> None:
-    if not info.has_video:
-        raise BundleError("the clip has no video stream (audio-only clips are not supported yet)",
-                          bundle.video.path)
+def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list, limits: InputLimits) -> None:
+    info.check_limits(limits)
+    spec = bundle.video
+    if spec.poster_at is not None and info.has_video and spec.poster_at >= info.duration:
+        raise BundleError(f"poster_at {spec.poster_at:g} s is after the end of the clip "
+                          f"({info.duration:.1f} s)", bundle.article_file)
     if info.has_audio and not tracks:
         # WCAG 1.2.2: prerecorded audio needs captions.
         raise BundleError("the clip has sound but the front matter lists no caption files",
@@ -141,11 +157,8 @@ def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> _Photo:
     return _Photo(index, alt or "", credit, meta.creator, meta.copyright)
 
 
-def _build(bundle: Bundle, library: Library, info: VideoInfo | None, tracks: list,
-           photos: list[_Photo], settings: ClipSettings, written: list[Path], log: Log) -> dict:
-    media_dir = library.media_dir
-    media_dir.mkdir(parents=True, exist_ok=True)
-
+def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks: list,
+              photos: list[_Photo], hashes: dict[Path, str], written: list[Path], log: Log) -> dict:
     document = {
         "slug": bundle.slug, "title": bundle.title,
         "published": bundle.published.isoformat(), "language": bundle.language,
@@ -153,15 +166,15 @@ def _build(bundle: Bundle, library: Library, info: VideoInfo | None, tracks: lis
         "body_html": render_markdown(bundle.body), "related": list(bundle.related),
         "video": None, "images": [],
     }
-    if info is not None:
-        document["video"] = _build_video(bundle, library, info, tracks, settings, written, log)
+    if clip is not None:
+        document["video"] = _clip_document(bundle, library, clip, tracks, written)
     for photo in photos:
         spec = bundle.images[photo.spec_index]
-        base = _hash(file_hash(spec.path), photo.credit, photo.creator or "",
+        base = _hash(hashes[spec.path], photo.credit, photo.creator or "",
                      photo.copyright or "", repr(PHOTO_WIDTHS))
-        existing = set(media_dir.glob(f"{base}-*.jpg"))
+        existing = set(library.media_dir.glob(f"{base}-*.jpg"))
         log(f"{bundle.slug}: photo {spec.path.name}")
-        renditions = images.make_renditions(spec.path, media_dir, base, PHOTO_WIDTHS,
+        renditions = images.make_renditions(spec.path, library.media_dir, base, PHOTO_WIDTHS,
                                             credit=photo.credit, creator=photo.creator,
                                             copyright=photo.copyright)
         written.extend(r.path for r in renditions if r.path not in existing)
@@ -174,31 +187,13 @@ def _build(bundle: Bundle, library: Library, info: VideoInfo | None, tracks: lis
     return document
 
 
-def _build_video(bundle: Bundle, library: Library, info: VideoInfo, tracks: list,
-                 settings: ClipSettings, written: list[Path], log: Log) -> dict:
+def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
+                   written: list[Path]) -> dict:
     spec = bundle.video
-    media_dir = library.media_dir
-    clip_path = media_dir / f"{_hash(file_hash(spec.path), settings_key(settings))}.mp4"
-    if clip_path.exists():
-        clip_info = probe(clip_path)
-        method = "reused"
-    else:
-        log(f"{bundle.slug}: preparing {spec.path.name} ({info.duration:.1f} s)")
-        prepared = prepare_clip(info, clip_path, settings)
-        written.append(clip_path)
-        clip_info, method = prepared.info, prepared.method
-    clip = PreparedClip(clip_path, clip_info, method, ())
-    poster_path = media_dir / f"{_hash(clip_path.name, repr(spec.poster_at))}.jpg"
-    if not poster_path.exists():
-        write_poster(clip, poster_path, spec.poster_at)
-        written.append(poster_path)
-    width, height = clip_info.display_size
-    poster_size = images.open_image(poster_path)
-
     track_docs = []
     for caption_spec, track in zip(spec.captions, tracks):
         text = captions.to_webvtt(track)
-        vtt_path = media_dir / f"{_hash(text)}.vtt"
+        vtt_path = library.media_dir / f"{_hash(text)}.vtt"
         if not vtt_path.exists():
             write_text_atomic(vtt_path, text)
             written.append(vtt_path)
@@ -210,13 +205,23 @@ def _build_video(bundle: Bundle, library: Library, info: VideoInfo, tracks: list
                            for p in captions.build_transcript(track.cues)],
         })
     track_docs.sort(key=lambda t: not t["default"])
+    main = clip.main
+    playable = [main, *clip.of_kind("rendition"), *clip.of_kind("webm")]
+    posters = clip.of_kind("poster")
+    poster = max((p for p in posters if p.codec == "jpeg"), key=lambda p: p.width, default=None)
     return {
-        "title": spec.title, "credit": spec.credit, "src": clip_path.name,
-        "type": "video/mp4", "size": clip_path.stat().st_size,
-        "duration": clip_info.duration, "width": width, "height": height,
-        "has_audio": clip_info.has_audio, "method": method,
-        "poster": {"src": poster_path.name, "width": poster_size.width,
-                   "height": poster_size.height},
+        "kind": main.kind, "title": spec.title, "credit": spec.credit,
+        "src": main.path.name, "type": main.media_type, "size": main.bytes,
+        "duration": main.duration, "width": main.width, "height": main.height,
+        "has_audio": clip.has_audio,
+        "method": clip.method, "loudness": clip.loudness, "normalised": clip.normalised,
+        "sources": [{"src": o.path.name, "type": o.media_type, "width": o.width,
+                     "height": o.height, "size": o.bytes, "codec": o.codec} for o in playable],
+        "poster": None if poster is None else {
+            "src": poster.path.name, "width": poster.width, "height": poster.height,
+            "time": clip.poster_time,
+            "images": [{"src": p.path.name, "width": p.width, "height": p.height,
+                        "type": p.media_type} for p in posters]},
         "tracks": track_docs,
     }
 
@@ -225,5 +230,8 @@ def _media_names(document: dict) -> list[str]:
     names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
     video = document.get("video")
     if video:
-        names += [video["src"], video["poster"]["src"], *(t["src"] for t in video["tracks"])]
+        names += [s["src"] for s in video["sources"]]
+        names += [t["src"] for t in video["tracks"]]
+        if video["poster"]:
+            names += [p["src"] for p in video["poster"]["images"]]
     return names

@@ -51,10 +51,12 @@ def video_model(video: dict | None, url) -> dict | None:
                "paragraphs": [{**p, "clock": format_clock(p["start"]), "second": int(p["start"])}
                               for p in t["transcript"]]}
               for t in video["tracks"]]
+    poster = video.get("poster")
     return {
         **video,
         "url": url(video["src"]),
-        "poster_url": url(video["poster"]["src"]),
+        "sources": [{**source, "url": url(source["src"])} for source in video["sources"]],
+        "poster_url": url(poster["src"]) if poster else None,
         "clock": format_clock(video["duration"]),
         "iso_duration": iso_duration(video["duration"]),
         "size_text": file_size(video["size"]),
@@ -88,7 +90,7 @@ def teaser_model(document: dict, url) -> dict:
     """Return what a home-page teaser shows: lead picture with credit, headline, date, clip length."""
     model = article_model(document, url)
     lead = model["images"][0] if model["images"] else None
-    if lead is None and model["video"]:
+    if lead is None and model["video"] and model["video"]["poster"]:
         video = model["video"]
         lead = {"url": video["poster_url"], "srcset": "", "alt": "", "width": video["poster"]["width"],
                 "height": video["poster"]["height"], "credit": video.get("credit"), "caption": None}

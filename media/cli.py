@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from . import __version__, tools
+from .commands import ClipSettings
 from .errors import MediaError
+from .progress import Progress, ProgressBar
 
 
 def _version_text() -> str:
@@ -72,13 +74,125 @@ def probe(file: Path, as_json: bool) -> None:
             click.echo(f"{key}: {value}")
 
 
+class _Progress:
+    """Draws one progress bar per ffmpeg step on a terminal; nothing elsewhere."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar: ProgressBar | None = None
+
+    def __call__(self, label: str, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None or self.bar.label != label:
+            self.close()
+            self.bar = ProgressBar(label)
+        self.bar.update(progress)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _renditions(_ctx, _param, value: str | None) -> tuple[int, ...]:
+    if not value:
+        return ()
+    try:
+        heights = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give heights like 1080,720,480") from None
+    if any(h < 144 or h > 4320 or h % 2 for h in heights):
+        raise click.BadParameter(f"{value!r}: heights must be even numbers from 144 to 4320")
+    return heights
+
+
+def clip_options(command):
+    """Add the encoding options shared by ``clip`` and ``ingest``."""
+    options = [
+        click.option("--max-height", type=click.IntRange(144, 4320), default=1080, show_default=True,
+                     help="Largest picture height of the main MP4; never upscaled."),
+        click.option("--crf", type=click.IntRange(0, 51), default=23, show_default=True,
+                     help="x264 quality: lower is better and larger."),
+        click.option("--preset", type=click.Choice(["ultrafast", "superfast", "veryfast", "faster",
+                                                    "fast", "medium", "slow"]),
+                     default="veryfast", show_default=True, help="x264 speed preset."),
+        click.option("--renditions", callback=_renditions, metavar="HEIGHTS",
+                     help="Extra MP4 heights, e.g. 720,480 (only those below the main height)."),
+        click.option("--webm", is_flag=True, help="Also write a VP9/Opus WebM."),
+        click.option("--loudness", type=click.FloatRange(-40, -5), default=-16.0, show_default=True,
+                     help="Target integrated loudness in LUFS (EBU R128)."),
+        click.option("--no-loudness", is_flag=True, help="Leave audio levels as they are."),
+        click.option("--max-duration", type=click.FloatRange(1), default=900, show_default=True,
+                     help="Refuse media longer than this many seconds."),
+        click.option("--quiet", "-q", is_flag=True, help="Print errors only."),
+        click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _settings(max_height, crf, preset, renditions, webm, loudness, no_loudness) -> ClipSettings:
+    return ClipSettings(max_height=max_height, crf=crf, preset=preset, renditions=renditions,
+                        webm=webm, loudness_target=None if no_loudness else loudness)
+
+
+@cli.command()
+@click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the outputs into.")
+@click.option("--poster-at", type=click.FloatRange(0), metavar="SECONDS",
+              help="Take the poster frame at this second instead of choosing one.")
+@clip_options
+def clip(src: Path, out: Path, poster_at: float | None, max_height: int, crf: int, preset: str,
+         renditions: tuple[int, ...], webm: bool, loudness: float, no_loudness: bool,
+         max_duration: float, quiet: bool, as_json: bool) -> None:
+    """Prepare one video or audio file SRC as web outputs in --out, outside any bundle.
+
+    \b
+    Example:
+      python -m media clip content/night-ferry-returns/clip.mp4 --out /tmp/clip --json
+
+    Writes a fast-start H.264/AAC MP4 (remuxed when the source is already
+    web-ready), optional renditions and WebM, and JPEG + WebP posters; an
+    audio-only source becomes an AAC .m4a.
+    """
+    from .clips import prepare_clip
+    from .probe import InputLimits, probe as probe_file
+
+    settings = _settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
+    progress = _Progress(enabled=not quiet and not as_json)
+    log = (lambda _: None) if quiet or as_json else (lambda message: click.echo(message, err=True))
+    try:
+        result = prepare_clip(probe_file(src), out, settings, poster_at=poster_at,
+                              limits=InputLimits(max_duration=max_duration),
+                              on_progress=progress, log=log)
+    except MediaError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps({"source": str(src), "method": result.method,
+                               "reasons": list(result.reasons), "loudness": result.loudness,
+                               "normalised": result.normalised, "poster_time": result.poster_time,
+                               "outputs": [o.to_json() for o in result.outputs]}))
+    elif not quiet:
+        for output in result.outputs:
+            click.echo(str(output.path))
+
+
 @cli.command()
 @click.argument("bundles", nargs=-1, required=True,
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--library", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder to write into (default: $NEWSREEL_LIBRARY or instance/library).")
-@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def ingest(bundles: tuple[Path, ...], library: Path | None, quiet: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(1, 64),
+              help="Bundles prepared at once (default: one per core, at most one per bundle).")
+@clip_options
+def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, max_height: int,
+           crf: int, preset: str, renditions: tuple[int, ...], webm: bool, loudness: float,
+           no_loudness: bool, max_duration: float, quiet: bool, as_json: bool) -> None:
     """Validate article BUNDLES, prepare their media and record them in the library.
 
     \b
@@ -86,28 +200,41 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, quiet: bool) -> None
       python -m media ingest content/night-ferry-returns content/school-roof-garden
 
     An unchanged bundle is skipped. A bad bundle is reported in one line and
-    leaves the library as it was; the other bundles are still ingested.
+    leaves the library as it was; the other bundles are still ingested, and
+    the exit code is 1 if any failed. Ctrl-C stops cleanly: no partial files.
     """
     # Imported here: articles builds on this package, not the other way round.
-    import captions
-    from articles.bundle import BundleError
-    from articles.ingest import ingest_bundle
+    from articles.parallel import ingest_many
     from articles.store import Library, library_path
+    from .clips import cpu_count
+    from .probe import InputLimits
 
-    target = Library(library_path(library))
-    log = (lambda _: None) if quiet else (lambda message: click.echo(message, err=True))
-    failures = 0
-    for bundle in bundles:
-        try:
-            result = ingest_bundle(bundle, target, log=log)
-        except (BundleError, captions.CaptionError, MediaError) as error:
-            click.echo(f"error: {error}", err=True)
-            failures += 1
-            continue
-        if not quiet:
-            for note in result.notes:
+    jobs = jobs or max(1, min(len(bundles), cpu_count()))
+    settings = _settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
+    # Bars from parallel jobs would overwrite each other: one job draws one.
+    progress = _Progress(enabled=not quiet and not as_json and jobs == 1)
+    log = (lambda _: None) if quiet or as_json else (lambda message: click.echo(message, err=True))
+    try:
+        outcomes = ingest_many(bundles, Library(library_path(library)), settings,
+                               InputLimits(max_duration=max_duration), jobs, progress, log)
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo("error: interrupted; finished bundles are saved, no partial files are left",
+                   err=True)
+        sys.exit(130)
+    progress.close()
+    failures = [o for o in outcomes if o.error]
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"error: {outcome.error}", err=True)
+        elif not quiet and not as_json:
+            for note in outcome.result.notes:
                 click.echo(f"note: {note}", err=True)
+    if as_json:
+        click.echo(json.dumps([o.to_json() for o in outcomes]))
     if failures:
+        if len(bundles) > 1:
+            click.echo(f"{len(failures)} of {len(bundles)} bundles failed", err=True)
         sys.exit(1)
 
 

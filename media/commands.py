@@ -132,11 +132,15 @@ def _audio_options(info: VideoInfo, settings: ClipSettings) -> dict:
 def _web_video(source, max_height: int):
     # ffmpeg's default autorotate turns the pixels before this chain runs, so
     # iw/ih here are already upright. First square the pixels, then cap the
-    # height without upscaling, keeping both sides even for yuv420p.
+    # height without upscaling, keeping both sides even for yuv420p. Full-range
+    # (JPEG) sources go to the limited range every browser expects.
     return (source["v:0"]
-            .filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2")
+            .filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2", out_range="tv")
             .filter("setsar", "1")
             .filter("scale", "-2", f"min({max_height},trunc(ih/2)*2)")
+            # scale keeps the display aspect by bending the SAR when it rounds
+            # a width to even: make the pixels square again.
+            .filter("setsar", "1")
             .filter("format", "yuv420p"))
 
 
@@ -149,6 +153,9 @@ def transcode_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
     options = {
         "c:v": "libx264", "crf": settings.crf, "preset": settings.preset,
         "profile:v": "high", "level:v": "4.1",
+        # A keyframe every 2 s: players seek fast, and posters are chosen
+        # among keyframes without decoding the whole clip.
+        "force_key_frames": "expr:gte(t,n_forced*2)",
         "movflags": "+faststart", "map_metadata": "-1", "map_chapters": "-1", "f": "mp4",
     }
     if threads:

@@ -128,9 +128,14 @@ def normalise_filter(measured: Loudness, target: LoudnessTarget = LoudnessTarget
     """
     if measured.is_silent:
         raise ValueError(f"cannot normalise silent audio ({measured.integrated:.1f} LUFS)")
-    # linear=true applies a single gain when the true peak allows it (loudnorm
-    # falls back to dynamic mode itself otherwise), keeping the mix intact.
-    # loudnorm works at 192 kHz internally and outputs that rate.
+    gain = target.integrated - measured.integrated
+    if measured.true_peak + gain <= target.true_peak:
+        # One gain reaches the target without passing the peak ceiling: what
+        # loudnorm's linear mode would do, without its 192 kHz resampling,
+        # which costs several times the rest of a remux.
+        return f"volume={gain:.2f}dB"
+    # Otherwise loudnorm's second pass, with the first pass's measurements;
+    # it works at 192 kHz internally and outputs that rate.
     return (f"{_loudnorm(target)}"
             f":measured_I={measured.integrated:.2f}:measured_TP={measured.true_peak:.2f}"
             f":measured_LRA={measured.lra:.2f}:measured_thresh={measured.threshold:.2f}"

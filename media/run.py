@@ -41,6 +41,12 @@ def timeout_for(duration: float, floor: float = 120, factor: float = 20,
     return min(ceiling, max(floor, duration * factor))
 
 
+# Set to stop every running ffmpeg of this process (Ctrl-C during a parallel
+# ingest reaches only the main thread; workers watch this instead).
+CANCEL = threading.Event()
+_POLL_SECONDS = 0.25
+
+
 def run_tool(argv: list[str], path: Path | str | None = None,
              what: str = "ffmpeg failed", timeout: float = 3600, *,
              duration: float | None = None,
@@ -96,9 +102,13 @@ def _run_with_progress(argv: list[str], path: Path | str | None, what: str, time
     try:
         while True:
             try:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = lines.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
             except queue.Empty:
-                raise _timed_out(what, timeout, path, full) from None
+                if CANCEL.is_set():
+                    raise MediaError(f"{what}: stopped", path, full) from None
+                if time.monotonic() >= deadline:
+                    raise _timed_out(what, timeout, path, full) from None
+                continue
             if line is None:
                 break
             progress = parser.feed(line)

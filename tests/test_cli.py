@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -93,3 +94,63 @@ def test_flask_media_is_the_same_command_group():
     assert result.exit_code == 0
     for command in ("demo", "ingest", "probe", "doctor"):
         assert command in result.output
+
+
+def test_clip_json_lists_every_output_with_the_contract_fields(tmp_path):
+    result = run_media_cli("clip", str(CORPUS / "video" / "iphone_rotated.mov"), "--out",
+                           str(tmp_path), "--json", "--preset", "ultrafast", "--webm")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["method"] == "transcode"
+    kinds = [o["kind"] for o in data["outputs"]]
+    assert kinds[:2] == ["video", "webm"] and "poster" in kinds
+    for output in data["outputs"]:
+        assert set(output) == {"path", "kind", "codec", "width", "height", "duration", "bytes"}
+        assert (tmp_path / output["path"].rsplit("/", 1)[1]).is_file()
+    video = data["outputs"][0]
+    assert (video["codec"], video["width"], video["height"]) == ("h264", 320, 568)
+    assert video["bytes"] > 0 and video["duration"] == pytest.approx(2.2, abs=0.1)
+
+
+def test_clip_poster_at_is_honoured(tmp_path):
+    result = run_media_cli("clip", str(CORPUS / "video" / "gizmo.mp4"), "--out", str(tmp_path),
+                           "--json", "--poster-at", "1.5")
+    assert json.loads(result.stdout)["poster_time"] == 1.5
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--renditions", "720,abc"], "give heights like 1080,720,480"),
+    (["--renditions", "721"], "even numbers"),
+    (["--crf", "99"], "99 is not in the range"),
+    (["--poster-at", "-1"], "-1"),
+])
+def test_clip_refuses_bad_options_in_one_line(tmp_path, args, problem):
+    result = run_media_cli("clip", str(CORPUS / "video" / "gizmo.mp4"), "--out", str(tmp_path), *args)
+    assert result.returncode == 2
+    assert problem in result.stderr and "Traceback" not in result.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_clip_of_a_broken_file_is_one_line(tmp_path):
+    result = run_media_cli("clip", str(CORPUS / "video" / "broken" / "bogus.ogv"), "--out", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bogus.ogv" in lines[0]
+
+
+def test_ingest_reports_each_failure_and_a_summary(tmp_path, small_bundle):
+    good = small_bundle.parent / "good-story"
+    shutil.copytree(small_bundle, good)
+    bad = small_bundle.parent / "bad-story"
+    shutil.copytree(small_bundle, bad)
+    (bad / "clip.mp4").write_bytes(b"junk")
+    missing = small_bundle.parent / "no-such-story"
+    result = run_media_cli("ingest", str(bad), str(good), str(missing), "--library",
+                           str(tmp_path / "lib"), "--json", "--preset", "ultrafast")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "2 of 3 bundles failed"
+    assert any("bad-story/clip.mp4" in line for line in lines)
+    outcomes = json.loads(result.stdout)
+    assert [o["ok"] for o in outcomes] == [False, True, False]
+    assert outcomes[1]["slug"] == "good-story"

@@ -117,6 +117,12 @@ def test_normalise_filter_passes_the_first_pass_measurements_on():
     assert resample == "aresample=48000"
 
 
+def test_a_gain_that_keeps_the_peak_under_the_ceiling_is_a_plain_volume_change():
+    measured = loudness.Loudness(integrated=-20.0, true_peak=-10.0, lra=5.0, threshold=-30.0,
+                                 offset=0.0)
+    assert loudness.normalise_filter(measured, LoudnessTarget()) == "volume=4.00dB"
+
+
 def test_normalise_filter_refuses_silence():
     silent = loudness.parse_measurement(SILENT_STDERR, SOURCE)
     with pytest.raises(ValueError, match="silent"):

@@ -1,0 +1,146 @@
+"""Benchmark clip preparation against bare ffmpeg, in one run, on this machine.
+
+    .venv/bin/python bench/clip_bench.py [--seconds 32] [--repeat 1]
+
+Makes two 1080p test clips of the given length (H.264/AAC with moov at the
+end; the same picture as MPEG-4 Part 2), then measures and prints ratios:
+
+(a) our ``python -m media clip`` against the equivalent bare ffmpeg command
+    lines run directly: loudnorm's measuring pass, the transcode (or remux)
+    with the same codecs, settings and second-pass loudnorm, and a poster
+    with ffmpeg's ``thumbnail`` filter; and without loudness on both sides;
+(b) the remux path against the transcode path for the web-ready clip;
+(c) the realtime factor of the default 1080p and 720p transcodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from media import tools  # noqa: E402  (path set up above)
+
+
+def run(argvs: list[list[str]]) -> float:
+    """Run each argv in turn and return the total wall time in seconds."""
+    start = time.perf_counter()
+    for argv in argvs:
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def best_of(repeat: int, make_argvs) -> float:
+    """Return the fastest of ``repeat`` runs; each run gets a fresh output folder."""
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="bench-") as out:
+            times.append(run(make_argvs(Path(out))))
+    return min(times)
+
+
+def make_sources(folder: Path, seconds: int) -> tuple[Path, Path]:
+    ffmpeg = tools.ffmpeg()
+    lavfi = ["-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=25:duration={seconds}",
+             "-f", "lavfi", "-i", f"sine=frequency=330:beep_factor=2:duration={seconds}"]
+    web = folder / "web-ready-moov-last.mp4"
+    other = folder / "mpeg4.mp4"
+    subprocess.run([ffmpeg, "-v", "error", "-y", *lavfi, "-c:v", "libx264", "-preset", "veryfast",
+                    "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(web)],
+                   check=True)
+    subprocess.run([ffmpeg, "-v", "error", "-y", *lavfi, "-c:v", "mpeg4", "-q:v", "5",
+                    "-c:a", "aac", "-shortest", str(other)], check=True)
+    return web, other
+
+
+def ours(source: Path, *options: str):
+    return lambda out: [[sys.executable, "-m", "media", "clip", str(source), "--out", str(out),
+                         "--quiet", *options]]
+
+
+LOUDNORM = "loudnorm=I=-16:TP=-1.5:LRA=11"
+
+
+def bare(source: Path, remux: bool = False, height: int = 1080, loudness: bool = True):
+    """The same work as bare ffmpeg command lines; the second pass uses fixed measured values."""
+    ffmpeg = tools.ffmpeg()
+
+    def argvs(out: Path) -> list[list[str]]:
+        lines = []
+        if loudness:
+            lines.append([ffmpeg, "-nostdin", "-i", str(source), "-vn",
+                          "-af", f"{LOUDNORM}:print_format=json", "-f", "null", "-"])
+        audio = (["-af", f"{LOUDNORM}:measured_I=-21.2:measured_TP=-8.0:measured_LRA=0.1:"
+                  "measured_thresh=-31.4:linear=true,aresample=48000", "-ac", "2",
+                  "-c:a", "aac", "-b:a", "128k"] if loudness else ["-c:a", "aac", "-b:a", "128k"])
+        if remux:
+            video = ["-c:v", "copy"] + (audio if loudness else ["-c:a", "copy"])
+        else:
+            video = ["-vf", f"scale=-2:{height},format=yuv420p", "-c:v", "libx264", "-crf", "23",
+                     "-preset", "veryfast", *audio, "-ar", "48000"]
+        lines.append([ffmpeg, "-v", "error", "-nostdin", "-y", "-i", str(source), *video,
+                      "-movflags", "+faststart", str(out / "out.mp4")])
+        lines.append([ffmpeg, "-v", "error", "-nostdin", "-y", "-i", str(out / "out.mp4"),
+                      "-vf", "thumbnail", "-frames:v", "1", str(out / "poster.jpg")])
+        return lines
+    return argvs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    tool = tools.find_tool("ffmpeg")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"ffmpeg: {tool.path} ({tool.version})")
+    with tempfile.TemporaryDirectory(prefix="bench-src-") as folder:
+        web, other = make_sources(Path(folder), args.seconds)
+        results = {
+            "ours_remux": best_of(args.repeat, ours(web)),
+            "bare_remux": best_of(args.repeat, bare(web, remux=True)),
+            "ours_remux_no_loudness": best_of(args.repeat, ours(web, "--no-loudness")),
+            "bare_remux_no_loudness": best_of(args.repeat, bare(web, remux=True, loudness=False)),
+            "ours_transcode": best_of(args.repeat, ours(other)),
+            "bare_transcode": best_of(args.repeat, bare(other)),
+            "ours_transcode_no_loudness": best_of(args.repeat, ours(other, "--no-loudness")),
+            "bare_transcode_no_loudness": best_of(args.repeat, bare(other, loudness=False)),
+            "bare_transcode_of_web_ready": best_of(args.repeat, bare(web)),
+            "transcode_only_1080": best_of(args.repeat, lambda out: bare(other, loudness=False)(out)[:1]),
+            "transcode_only_720": best_of(args.repeat,
+                                          lambda out: bare(other, height=720, loudness=False)(out)[:1]),
+        }
+    seconds = args.seconds
+    print(json.dumps({k: round(v, 2) for k, v in results.items()}, indent=1))
+
+    def overhead(ours_key: str, bare_key: str) -> str:
+        ratio = results[ours_key] / results[bare_key]
+        return (f"ours {results[ours_key]:.2f} s vs bare {results[bare_key]:.2f} s: "
+                f"ratio {ratio:.3f} ({(ratio - 1) * 100:+.1f} %)")
+
+    print(f"(a) transcode path:               {overhead('ours_transcode', 'bare_transcode')}")
+    print(f"(a) transcode path, no loudness:  "
+          f"{overhead('ours_transcode_no_loudness', 'bare_transcode_no_loudness')}")
+    print(f"(a) remux path:                   {overhead('ours_remux', 'bare_remux')}")
+    print(f"(a) remux path, no loudness:      "
+          f"{overhead('ours_remux_no_loudness', 'bare_remux_no_loudness')}")
+    print(f"(b) web-ready clip, remux path vs transcode path: "
+          f"{results['bare_transcode_of_web_ready'] / results['ours_remux']:.1f}x faster "
+          f"({results['ours_remux']:.2f} s vs {results['bare_transcode_of_web_ready']:.2f} s)")
+    print(f"(c) realtime factor of the transcode alone: "
+          f"1080p {args.seconds / results['transcode_only_1080']:.2f}x, "
+          f"720p {args.seconds / results['transcode_only_720']:.2f}x (above 1 is faster than real time)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""Poster frames for prepared clips: pick a representative frame, write JPEG and WebP sizes.
+
+The frame is chosen deterministically from candidates scored on detail;
+dark, blown-out and flat frames (fades, slates, black leaders) are passed
+over. Candidates are the clip's keyframes when it has enough of them (our
+own transcodes have one every 2 s, most cameras one a second): only those
+are decoded, a fraction of the cost of decoding the clip. Otherwise
+``count`` evenly spaced frames are decoded in one ffmpeg run.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
+
+from . import tools
+from .commands import SAFE_DEMUXERS, input_url
+from .errors import MediaError
+from .files import atomic_output
+from .run import run_tool, stderr_tail
+
+EDGE_SKIP = 0.03        # fraction of the clip skipped at each end: fades in and out
+DARK, BRIGHT, FLAT = 20, 235, 12   # luma mean/stddev limits of an unusable frame
+JPEG_QUALITY = 82
+WEBP_QUALITY = 80
+TIMEOUT = 600           # seconds for one ffmpeg run, at least
+MIN_KEYFRAMES = 3       # fewer keyframes than this: sample frames instead
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_MEDIA_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class PosterImage:
+    """One written poster file."""
+
+    path: Path
+    width: int
+    height: int
+    format: str      # "JPEG" or "WEBP"
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Poster:
+    """The poster of a clip: the frame time, how it was chosen, and its files."""
+
+    time: float
+    chosen: str      # "scored" or "given"
+    images: tuple[PosterImage, ...]
+
+    @property
+    def jpeg(self) -> PosterImage:
+        """Return the largest JPEG."""
+        return max((i for i in self.images if i.format == "JPEG"), key=lambda i: i.width)
+
+
+def _head(ffmpeg_bin: str, seek: float, clip: Path | str) -> list[str]:
+    # The global options commands._compile adds, then the clip opened as
+    # commands opens every input. Input seeking (before -i) jumps to a
+    # keyframe and decodes from there; after -i it would decode every frame.
+    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{seek:.3f}",
+            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
+            "-i", input_url(clip), "-map", "0:v:0"]
+
+
+def sample_plan(duration: float, count: int) -> tuple[int, int]:
+    """Return (first, step) in milliseconds: candidate ``i`` is taken at ``first + i * step``.
+
+    The first and last 3 % of the clip are skipped; each candidate sits in
+    the middle of its slot of the remaining span. Whole milliseconds keep the
+    ffmpeg rate an exact rational, so these times are the ones it samples.
+    """
+    if not duration > 0 or count < 1:
+        raise ValueError(f"need a positive duration and count, not {duration!r}, {count!r}")
+    start, span = duration * EDGE_SKIP, duration * (1 - 2 * EDGE_SKIP)
+    step = max(1, round(span * 1000 / count))
+    return round(start * 1000 + step / 2), step
+
+
+def candidate_times(duration: float, count: int = 24) -> list[float]:
+    """Return the time in seconds of each candidate frame, by index."""
+    first, step = sample_plan(duration, count)
+    return [(first + i * step) / 1000 for i in range(count)]
+
+
+def candidates_command(ffmpeg_bin: str, clip: Path | str, duration: float,
+                       count: int = 24, width: int = 160) -> list[str]:
+    """Return the argv that writes ``count`` small grey PNG candidate frames to stdout.
+
+    Output frame ``i`` is the frame ``frame_command`` extracts at
+    ``candidate_times(duration, count)[i]``: the first frame starting at or
+    after that time.
+    """
+    first, step = sample_plan(duration, count)
+    # After the seek, candidate i is due at i * step. fps keeps, per slot, the
+    # last frame stamped at or before it (round=up); stamping each frame with
+    # its predecessor's time plus one tick turns that into the first frame at
+    # or after it, as -ss does. start_time=0 anchors slot 0 at the seek point.
+    pick = "setpts=if(isnan(PREV_INPTS)\\,0\\,PREV_INPTS+1)"
+    return [*_head(ffmpeg_bin, first / 1000, clip),
+            "-vf", f"{pick},fps=fps=1000/{step}:start_time=0:round=up,scale={width}:-2,format=gray",
+            "-frames:v", str(count), "-c:v", "png", "-f", "image2pipe", "pipe:1"]
+
+
+def frame_command(ffmpeg_bin: str, clip: Path | str, at: float,
+                  output_png: Path | str) -> list[str]:
+    """Return the argv that writes the full-size frame at ``at`` seconds as one PNG."""
+    return [*_head(ffmpeg_bin, at, clip), "-frames:v", "1", "-pix_fmt", "rgb24", "-c:v", "png",
+            # -update 1: the name is one file, not an image2 pattern with %d.
+            "-f", "image2", "-update", "1", "-y", str(output_png)]
+
+
+def keyframes_command(ffprobe_bin: str, clip: Path | str) -> list[str]:
+    """Return the ffprobe argv listing each video packet's time and flags, without decoding."""
+    return [ffprobe_bin, "-v", "error", "-protocol_whitelist", "file",
+            "-format_whitelist", SAFE_DEMUXERS, "-select_streams", "v:0",
+            "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", input_url(clip)]
+
+
+def keyframes_candidates_command(ffmpeg_bin: str, clip: Path | str, width: int = 160) -> list[str]:
+    """Return the argv that writes every keyframe, small and grey, as PNGs to stdout."""
+    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error",
+            # Decode keyframes only: the others are skipped before decoding.
+            "-skip_frame", "nokey", "-protocol_whitelist", "file",
+            "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
+            "-fps_mode", "passthrough", "-vf", f"scale={width}:-2,format=gray",
+            "-c:v", "png", "-f", "image2pipe", "pipe:1"]
+
+
+def keyframe_times(clip: Path | str) -> list[float]:
+    """Return the presentation times of the clip's video keyframes, in order.
+
+    :raises MediaError: when ffprobe fails.
+    """
+    result = run_tool(keyframes_command(tools.ffprobe(), clip), clip,
+                      what="reading keyframes failed", timeout=TIMEOUT)
+    times = []
+    for line in result.stdout.splitlines():
+        time_text, _, flags = line.partition(",")
+        if "K" in flags and time_text not in ("", "N/A"):
+            times.append(float(time_text))
+    return sorted(times)
+
+
+def score_frame(image: Image.Image) -> float | None:
+    """Return a detail score for a frame, or None when it is near-black, near-white or flat."""
+    grey = image.convert("L")
+    stat = ImageStat.Stat(grey)
+    mean, stddev = stat.mean[0], stat.stddev[0]
+    if mean < DARK or mean > BRIGHT or stddev < FLAT:
+        return None
+    return stddev + ImageStat.Stat(grey.filter(ImageFilter.FIND_EDGES)).mean[0]
+
+
+def _split_pngs(data: bytes) -> Iterator[bytes]:
+    """Yield each PNG of a stream of concatenated PNG files."""
+    pos = 0
+    while data.startswith(_PNG_SIGNATURE, pos):
+        end = pos + len(_PNG_SIGNATURE)
+        while end + 8 <= len(data):
+            length, kind = struct.unpack(">I4s", data[end:end + 8])
+            end += 12 + length
+            if kind == b"IEND":
+                break
+        yield data[pos:end]
+        pos = end
+
+
+def _candidate_frames(clip: Path | str, duration: float, count: int) -> list[Image.Image]:
+    return _pipe_frames(candidates_command(tools.ffmpeg(), clip, duration, count), clip, duration)
+
+
+def _pipe_frames(argv: list[str], clip: Path | str, duration: float) -> list[Image.Image]:
+    """Run ``argv``, which writes PNGs to stdout, and return them as grey images."""
+    # The whole span is decoded, so a long clip gets longer; and run_tool
+    # decodes stdout as text, while these frames are binary.
+    timeout = max(TIMEOUT, duration * 4)
+    try:
+        result = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL,
+                                timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise MediaError(f"poster candidates failed: timed out after {timeout:.0f} s",
+                         clip, argv) from error
+    except OSError as error:
+        raise MediaError(f"poster candidates failed: cannot run {argv[0]}: {error.strerror}",
+                         clip, argv) from error
+    if result.returncode != 0:
+        tail = stderr_tail(result.stderr.decode("utf-8", "replace"))
+        last = tail.splitlines()[-1] if tail else f"exit code {result.returncode}"
+        # ffmpeg starts the line with the input URL; the message names the clip already.
+        last = last.removeprefix(f"{input_url(clip)}: ")
+        raise MediaError(f"poster candidates failed: {last}", clip, argv, tail)
+    frames = []
+    for png in _split_pngs(result.stdout):
+        try:
+            with Image.open(io.BytesIO(png), formats=["PNG"]) as im:
+                frames.append(im.convert("L"))
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise MediaError(f"poster candidates failed: unreadable frame ({error})",
+                             clip, argv) from None
+    return frames
+
+
+def choose_poster_time(clip: Path | str, duration: float, count: int = 24) -> float:
+    """Return the time in seconds of the most detailed candidate frame; ties go to the earliest.
+
+    When every candidate is dark, bright or flat, the one with the most
+    contrast wins; with no frames at all, a fifth into the clip.
+
+    :raises MediaError: when ffmpeg fails.
+    """
+    times, frames = _keyframe_candidates(clip, duration)
+    if not frames:
+        frames = _candidate_frames(clip, duration, count)
+        times = candidate_times(duration, count)
+    if not frames:
+        return duration * 0.2
+    best, best_score = None, None
+    for index, frame in enumerate(frames):
+        score = score_frame(frame)
+        # Strictly greater: an equal score later in the clip never wins.
+        if score is not None and (best_score is None or score > best_score):
+            best, best_score = index, score
+    if best is None:
+        contrast = [ImageStat.Stat(frame).stddev[0] for frame in frames]
+        best = contrast.index(max(contrast))
+    return times[best]
+
+
+def _keyframe_candidates(clip: Path | str, duration: float) -> tuple[list[float], list[Image.Image]]:
+    """Return (times, frames) of the keyframes inside the clip's middle, or two empty lists."""
+    times = keyframe_times(clip)
+    low, high = duration * EDGE_SKIP, duration * (1 - EDGE_SKIP)
+    if sum(low <= t <= high for t in times) < MIN_KEYFRAMES:
+        return [], []
+    frames = _pipe_frames(keyframes_candidates_command(tools.ffmpeg(), clip), clip, duration)
+    if len(frames) != len(times):
+        return [], []  # the decoder dropped or added one: the times would not match
+    # Floored to the millisecond: seeking to a time just before a keyframe
+    # still lands on it, just after it would land on the next frame.
+    kept = [(math.floor(t * 1000) / 1000, f) for t, f in zip(times, frames) if low <= t <= high]
+    return [t for t, _ in kept], [f for _, f in kept]
+
+
+def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_name: str,
+                  at: float | None = None,
+                  widths: Iterable[int] = (320, 640, 1280)) -> Poster:
+    """Write ``{base_name}-{width}.jpg`` and ``.webp`` posters of a clip; return them.
+
+    Widths above the frame width are skipped (never upscale); if all are, the
+    frame's own width is written.
+
+    :raises MediaError: when ``at`` is outside the clip or ffmpeg fails.
+    """
+    clip, out_dir = Path(clip), Path(out_dir)
+    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
+        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
+    widths = sorted({int(w) for w in widths})
+    if not widths or widths[0] < 1:
+        raise ValueError(f"widths must be positive integers, not {widths!r}")
+    if at is not None:
+        if not 0 <= at < duration:  # also rejects NaN
+            raise MediaError(f"poster time {at:g} s is outside the clip "
+                             f"(0 to {duration:.1f} s)", clip)
+        time, chosen = float(at), "given"
+    else:
+        time, chosen = choose_poster_time(clip, duration), "scored"
+
+    try:
+        frame = _extract_frame(clip, time)
+    except MediaError:
+        if chosen == "given" or time == 0:
+            raise
+        # In a clip of a frame or two a sampled time can fall after the last
+        # frame starts; its first frame is then the only choice.
+        time = 0.0
+        frame = _extract_frame(clip, time)
+    images = []
+    for width in [w for w in widths if w <= frame.width] or [frame.width]:
+        height = max(1, round(frame.height * width / frame.width))
+        sized = frame if width == frame.width else frame.resize(
+            (width, height), Image.Resampling.LANCZOS)
+        for fmt, suffix, options in (
+                ("JPEG", "jpg", {"quality": JPEG_QUALITY, "optimize": True, "progressive": True}),
+                ("WEBP", "webp", {"quality": WEBP_QUALITY, "method": 4})):
+            target = out_dir / f"{base_name}-{width}.{suffix}"
+            with atomic_output(target) as tmp:
+                sized.save(tmp, fmt, **options)
+            images.append(PosterImage(target, width, height, fmt, _MEDIA_TYPES[fmt]))
+    images.sort(key=lambda i: (i.width, i.format))
+    return Poster(time, chosen, tuple(images))
+
+
+def _extract_frame(clip: Path, at: float) -> Image.Image:
+    """Return the full-size frame at ``at`` seconds as an RGB image with no metadata."""
+    with tempfile.TemporaryDirectory(prefix="poster-") as folder:
+        png = Path(folder) / "frame.png"
+        argv = frame_command(tools.ffmpeg(), clip, at, png)
+        run_tool(argv, clip, what="poster frame failed", timeout=TIMEOUT)
+        if not png.is_file() or png.stat().st_size == 0:
+            # Seeking past the last frame makes ffmpeg succeed with no output.
+            raise MediaError(f"poster frame failed: no frame at {at:g} s", clip, argv)
+        with Image.open(png, formats=["PNG"]) as im:
+            frame = im.convert("RGB")
+    # Nothing from ffmpeg's PNG (gamma, pixel density, text) may reach the posters.
+    frame.info = {}
+    return frame
