@@ -92,6 +92,8 @@ def teaser_model(document: dict, url) -> dict:
     lead = model["images"][0] if model["images"] else None
     if lead is None and model["video"] and model["video"]["poster"]:
         video = model["video"]
-        lead = {"url": video["poster_url"], "srcset": "", "alt": "", "width": video["poster"]["width"],
-                "height": video["poster"]["height"], "credit": video.get("credit"), "caption": None}
+        jpegs = [p for p in video["poster"]["images"] if p["type"] == "image/jpeg"]
+        lead = {"url": video["poster_url"], "srcset": srcset(jpegs, url), "alt": "",
+                "width": video["poster"]["width"], "height": video["poster"]["height"],
+                "credit": video.get("credit"), "caption": None}
     return {**model, "lead": lead}

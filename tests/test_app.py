@@ -244,3 +244,42 @@ def test_photo_macro_refuses_to_render_without_alt_or_credit(app, image):
         with pytest.raises(Exception, match="alt|credit"):
             render_template_string('{% from "macros/figure.html" import photo %}{{ photo(image) }}',
                                    image=image)
+
+
+def ingest_variant(tmp_path, bundle, clip_source, captions=True):
+    """Ingest ``bundle`` with its clip replaced, and return a client serving it."""
+    from articles.ingest import ingest_bundle
+    from articles.store import Library
+    from tests.test_ingest import replace_in_article
+    (bundle / "clip.mp4").unlink()
+    target = bundle / f"clip{clip_source.suffix}"
+    target.write_bytes(clip_source.read_bytes())
+    replace_in_article(bundle, "source: clip.mp4", f"source: {target.name}")
+    if not captions:
+        replace_in_article(bundle, "  captions:\n    - file: clip.en.vtt\n      language: en\n", "")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(bundle, library)
+    return create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+
+
+def test_audio_only_clip_is_an_audio_player_with_its_transcript(tmp_path, small_bundle):
+    from tests.conftest import CORPUS
+    client = ingest_variant(tmp_path, small_bundle, CORPUS / "audio" / "detodos.webm")
+    page = soup(client.get("/articles/small-story"))
+    assert page.find("video") is None
+    audio = page.find("audio")
+    assert audio.has_attr("controls") and not audio.has_attr("autoplay")
+    assert audio.find("source")["type"] == "audio/mp4"
+    assert audio.find("source")["src"].endswith(".m4a")
+    assert audio.find("a", href="#transcript") is not None
+    assert "A small test clip." in page.find(id="transcript").get_text()
+    assert page.find("a", class_="app-video__skip").get_text() == "Skip the audio player"
+
+
+def test_clip_without_sound_says_so(tmp_path, small_bundle):
+    from tests.conftest import CORPUS
+    client = ingest_variant(tmp_path, small_bundle, CORPUS / "video" / "gizmo-noaudio.mp4",
+                            captions=False)
+    page = soup(client.get("/articles/small-story"))
+    assert "This clip has no sound." in page.find(class_="app-video__caption").get_text()
+    assert page.find("video").find("track") is None
