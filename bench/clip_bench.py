@@ -120,7 +120,6 @@ def main() -> None:
             "transcode_only_720": best_of(args.repeat,
                                           lambda out: bare(other, height=720, loudness=False)(out)[:1]),
         }
-    seconds = args.seconds
     print(json.dumps({k: round(v, 2) for k, v in results.items()}, indent=1))
 
     def overhead(ours_key: str, bare_key: str) -> str:

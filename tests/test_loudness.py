@@ -18,49 +18,48 @@ from tests.conftest import make_clip
 
 SOURCE = Path("/in/clip one.mp4")
 
-# Verbatim shape of what ffmpeg 5.1 and 6.0 print at the end of a first pass.
+# Verbatim shape of what ffmpeg 5.1 and 6.0 print when ebur128 finishes.
 QUIET_STDERR = """\
 Input #0, wav, from 'file:/in/clip one.wav':
   Duration: 00:00:08.00, bitrate: 768 kb/s
   Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 48000 Hz, mono, s16, 768 kb/s
-Stream mapping:
-  Stream #0:0 -> #0:0 (pcm_s16le (native) -> pcm_s16le (native))
-Output #0, null, to 'pipe:':
-  Stream #0:0: Audio: pcm_s16le, 192000 Hz, mono, s16, 3072 kb/s
+[Parsed_ebur128_0 @ 0x55e53aaed180] t: 7.9       TARGET:-23 LUFS    M: -23.0 S: -23.1     I: -23.1 LUFS       LRA:   6.3 LU  FTPK: -4.5 dBFS  TPK: -4.2 dBFS
 video:0kB audio:3000kB subtitle:0kB other streams:0kB global headers:0kB muxing overhead: unknown
-[Parsed_loudnorm_0 @ 0x55e53aaed180] \n\
-{
-\t"input_i" : "-23.05",
-\t"input_tp" : "-4.21",
-\t"input_lra" : "6.30",
-\t"input_thresh" : "-33.40",
-\t"output_i" : "-16.04",
-\t"output_tp" : "-1.50",
-\t"output_lra" : "5.10",
-\t"output_thresh" : "-26.37",
-\t"normalization_type" : "dynamic",
-\t"target_offset" : "0.04"
-}
+[Parsed_ebur128_0 @ 0x55e53aaed180] Summary:
+
+  Integrated loudness:
+    I:         -23.1 LUFS
+    Threshold: -33.4 LUFS
+
+  Loudness range:
+    LRA:         6.3 LU
+    Threshold: -43.2 LUFS
+    LRA low:   -27.0 LUFS
+    LRA high:  -20.7 LUFS
+
+  True peak:
+    Peak:       -4.2 dBFS
 """
 
 SILENT_STDERR = """\
 video:0kB audio:3000kB subtitle:0kB other streams:0kB global headers:0kB muxing overhead: unknown
-[Parsed_loudnorm_0 @ 0x563488b8ccc0] \n\
-{
-\t"input_i" : "-inf",
-\t"input_tp" : "-inf",
-\t"input_lra" : "0.00",
-\t"input_thresh" : "-70.00",
-\t"output_i" : "-inf",
-\t"output_tp" : "-inf",
-\t"output_lra" : "0.00",
-\t"output_thresh" : "-70.00",
-\t"normalization_type" : "dynamic",
-\t"target_offset" : "inf"
-}
+[Parsed_ebur128_0 @ 0x563488b8ccc0] Summary:
+
+  Integrated loudness:
+    I:         -70.0 LUFS
+    Threshold:   0.0 LUFS
+
+  Loudness range:
+    LRA:         0.0 LU
+    Threshold:   0.0 LUFS
+    LRA low:     0.0 LUFS
+    LRA high:    0.0 LUFS
+
+  True peak:
+    Peak:       -inf dBFS
 """
 
-MEASURED = Loudness(integrated=-23.05, true_peak=-4.21, lra=6.3, threshold=-33.4, offset=0.04)
+MEASURED = Loudness(integrated=-23.1, true_peak=-4.2, lra=6.3, threshold=-33.4)
 
 
 # --- builders -------------------------------------------------------------
@@ -83,19 +82,14 @@ def test_measure_reads_only_the_first_audio_stream_into_the_null_muxer():
     assert argv[-3:] == ["-f", "null", "-"]
 
 
-def test_measure_logs_at_info_where_loudnorm_prints_its_summary():
+def test_measure_logs_at_info_where_ebur128_prints_its_summary():
     argv = loudness.measure_command("ffmpeg", SOURCE, LoudnessTarget())
     assert argv[argv.index("-loglevel") + 1] == "info"
 
 
-@pytest.mark.parametrize("target, expected", [
-    (LoudnessTarget(), "loudnorm=I=-16:TP=-1.5:LRA=11:print_format=json"),
-    (LoudnessTarget(integrated=-23.0, true_peak=-1.0, lra=7.0),
-     "loudnorm=I=-23:TP=-1:LRA=7:print_format=json"),
-])
-def test_measure_filter_takes_its_parameters_from_the_target(target, expected):
-    argv = loudness.measure_command("ffmpeg", SOURCE, target)
-    assert argv[argv.index("-af") + 1] == expected
+def test_measure_uses_ebur128_with_true_peak():
+    argv = loudness.measure_command("ffmpeg", SOURCE, LoudnessTarget())
+    assert argv[argv.index("-af") + 1] == "ebur128=peak=true"
 
 
 def test_a_name_that_looks_like_an_option_stays_a_file():
@@ -109,8 +103,8 @@ def test_normalise_filter_passes_the_first_pass_measurements_on():
     options = dict(part.split("=", 1) for part in first.removeprefix("loudnorm=").split(":"))
     assert options == {
         "I": "-16", "TP": "-1.5", "LRA": "11",
-        "measured_I": "-23.05", "measured_TP": "-4.21", "measured_LRA": "6.30",
-        "measured_thresh": "-33.40", "offset": "0.04",
+        "measured_I": "-23.10", "measured_TP": "-4.20", "measured_LRA": "6.30",
+        "measured_thresh": "-33.40", "offset": "0.00",
         "linear": "true", "print_format": "none",
     }
     assert first.startswith("loudnorm=")
@@ -160,13 +154,12 @@ def test_parse_reads_loudnorm_summary():
 
 def test_parse_takes_the_last_summary():
     measured = loudness.parse_measurement(QUIET_STDERR + SILENT_STDERR, SOURCE)
-    assert measured.integrated == -math.inf
+    assert measured.integrated == -70.0
 
 
-def test_parse_reads_minus_infinity_as_silence():
+def test_parse_reads_the_absolute_gate_and_minus_infinity_as_silence():
     measured = loudness.parse_measurement(SILENT_STDERR, SOURCE)
-    assert measured.integrated == -math.inf and measured.true_peak == -math.inf
-    assert measured.offset == math.inf
+    assert measured.integrated == -70.0 and measured.true_peak == -math.inf
     assert measured.is_silent
     assert not loudness.needs_normalising(measured, LoudnessTarget())
 
@@ -174,9 +167,9 @@ def test_parse_reads_minus_infinity_as_silence():
 @pytest.mark.parametrize("stderr", [
     "",
     "Stream mapping:\n  Stream #0:0 -> #0:0\n",
-    QUIET_STDERR.split("[Parsed_loudnorm")[0],
-    QUIET_STDERR.replace('"input_i" : "-23.05",', ""),
-    QUIET_STDERR.replace('"-4.21"', '"loud"'),
+    QUIET_STDERR.split("[Parsed_ebur128_0 @ 0x55e53aaed180] Summary")[0],
+    QUIET_STDERR.replace("    I:         -23.1 LUFS\n", ""),
+    QUIET_STDERR.replace("Peak:       -4.2 dBFS", "Peak:       loud dBFS"),
 ])
 def test_parse_without_a_complete_summary_is_an_error(stderr):
     with pytest.raises(MediaError, match="could not measure loudness") as caught:
