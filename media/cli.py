@@ -139,6 +139,34 @@ def _settings(max_height, crf, preset, renditions, webm, loudness, no_loudness) 
 
 
 @cli.command()
+@click.argument("image", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def inspect(image: Path, as_json: bool) -> None:
+    """Show the credit metadata of IMAGE per family (XMP, IPTC, EXIF) and what is chosen.
+
+    \b
+    Example:
+      python -m media inspect content/night-ferry-returns/photo.jpg --json
+
+    Precedence: XMP, then IPTC, then EXIF; disagreements are listed.
+    """
+    from .image_metadata import read_photo_metadata
+    try:
+        found = read_photo_metadata(image)
+    except MediaError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False))
+        return
+    data = found.to_json()
+    for name, value in data["chosen"].items():
+        where = f" ({data['sources'][name].upper()})" if name in data["sources"] else ""
+        click.echo(f"{name}: {value if value is not None else '-'}{where}")
+    for warning in data["warnings"]:
+        click.echo(f"warning: {warning}")
+
+
+@cli.command()
 @click.argument("src", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the outputs into.")

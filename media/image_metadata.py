@@ -67,6 +67,14 @@ class PhotoMetadata:
     alt_text: str | None
     sources: dict[str, str]
     warnings: tuple[str, ...] = field(default=())
+    # Every value found, per family; kept out of == so results compare on what was chosen.
+    families: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict:
+        """Return what ``python -m media inspect --json`` prints."""
+        return {"families": self.families,
+                "chosen": {name: getattr(self, name) for name in FIELDS},
+                "sources": self.sources, "warnings": list(self.warnings)}
 
 
 @functools.cache
@@ -164,7 +172,7 @@ def _merge(families: dict[str, dict[str, str]], notes: list[str]) -> PhotoMetada
         if len({_comparable(value) for _, value in found}) > 1:
             listed = ", ".join(f"{_FAMILY_LABEL[family]} '{value}'" for family, value in found)
             notes.append(f"{name.replace('_', ' ')} differs: {listed}")
-    return PhotoMetadata(sources=sources, warnings=tuple(notes), **chosen)
+    return PhotoMetadata(sources=sources, warnings=tuple(notes), families=families, **chosen)
 
 
 def _comparable(value: str) -> str:

@@ -154,3 +154,21 @@ def test_ingest_reports_each_failure_and_a_summary(tmp_path, small_bundle):
     outcomes = json.loads(result.stdout)
     assert [o["ok"] for o in outcomes] == [False, True, False]
     assert outcomes[1]["slug"] == "good-story"
+
+
+def test_inspect_json_shows_every_family_the_choice_and_disagreements():
+    result = run_media_cli("inspect", str(CORPUS / "images" / "exiftool" / "MWG.jpg"), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data["families"]) == {"xmp", "iptc", "exif"}
+    assert data["chosen"]["copyright"] == "RIGHT-XMP-Copyright"
+    assert data["sources"]["copyright"] == "xmp"
+    assert any(w.startswith("copyright differs") for w in data["warnings"])
+
+
+def test_inspect_of_a_text_file_is_one_line(tmp_path):
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("not a photo", encoding="utf-8")
+    result = run_media_cli("inspect", str(fake))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "photo.jpg" in result.stderr
