@@ -64,7 +64,7 @@ def credit_line(credit: str, max_width: int) -> str:
     """Return "Image: {credit}" as the card font can draw it, cut short with "…" to fit.
 
     :raises ValueError: if the credit has letters the font cannot draw even
-        without their accents (Cyrillic, Greek, CJK ...).
+        without their accents (CJK, control characters ...).
     """
     font = _font()
     text = f"Image: {_drawable(' '.join(credit.split()))}"
@@ -179,10 +179,14 @@ def _has_glyph(char: str) -> bool:
     return render(char) != render(_ABSENT)
 
 
+FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
+
+
 @functools.cache
 def _font() -> ImageFont.FreeTypeFont:
-    # Pillow's bundled font only: a system font would make cards differ by machine.
-    return ImageFont.load_default(size=FONT_SIZE)
+    # The font ships with the project (Bitstream Vera licence, fonts/), so
+    # cards are the same on every machine; it covers Latin, Greek and Cyrillic.
+    return ImageFont.truetype(str(FONT_FILE), size=FONT_SIZE)
 
 
 def _draw_credit(card: Image.Image, line: str, band: tuple[int, int, int],
