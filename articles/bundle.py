@@ -65,6 +65,7 @@ class ImageSpec:
     caption: str | None = None
     credit: str | None = None
     decorative: bool = False
+    focus: tuple[float, float] = (0.5, 0.5)   # the point crops keep in view, 0..1 from top left
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,13 @@ class _Fields:
             decorative = item.get("decorative", False)
             if not isinstance(decorative, bool):
                 raise self.fail("'decorative' must be true or false", *keys, "decorative")
+            focus = item.get("focus", [0.5, 0.5])
+            if not (isinstance(focus, list) and len(focus) == 2 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+                    for v in focus)):
+                raise self.fail("'focus' must be [x, y] with numbers from 0 to 1", *keys, "focus")
             specs.append(ImageSpec(
+                focus=(float(focus[0]), float(focus[1])),
                 path=self.file(folder, item.get("source"), *keys, "source"),
                 alt=self.text(item, "alt", *keys, required=False),
                 caption=self.text(item, "caption", *keys, required=False),

@@ -18,9 +18,11 @@ import captions
 from media import images
 from media.clips import ClipResult, ProgressCallback, file_hash, prepare_clip, settings_key
 from media.commands import ClipSettings
+from media.errors import ImageError
 from media.files import write_text_atomic
 from media.image_metadata import read_photo_metadata
 from media.probe import InputLimits, VideoInfo, probe
+from media.social_image import make_social_image
 
 from . import languages
 from .bundle import Bundle, BundleError, load_bundle
@@ -168,6 +170,7 @@ def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks:
     }
     if clip is not None:
         document["video"] = _clip_document(bundle, library, clip, tracks, written)
+    document["social_image"] = _social_image(bundle, library, clip, photos, hashes, written, log)
     for photo in photos:
         spec = bundle.images[photo.spec_index]
         base = _hash(hashes[spec.path], photo.credit, photo.creator or "",
@@ -185,6 +188,35 @@ def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks:
                             "type": r.media_type} for r in renditions],
         })
     return document
+
+
+def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, photos: list[_Photo],
+                  hashes: dict[Path, str], written: list[Path], log: Log) -> dict | None:
+    """Write the 1200x630 sharing card from the lead photo (else the poster), credit drawn on it."""
+    if photos:
+        photo, spec = photos[0], bundle.images[photos[0].spec_index]
+        source, credit, focus = spec.path, photo.credit, spec.focus
+        creator, copyright = photo.creator, photo.copyright
+        key = hashes[spec.path]
+    elif clip is not None and clip.of_kind("poster"):
+        poster = max((p for p in clip.of_kind("poster") if p.codec == "jpeg"), key=lambda p: p.width)
+        source, credit, focus = poster.path, bundle.video.credit, (0.5, 0.5)
+        creator = copyright = None
+        key = poster.path.name
+    else:
+        return None
+    target = library.media_dir / f"{_hash(key, credit or '', creator or '', copyright or '', repr(focus))}-og.jpg"
+    if not target.exists():
+        try:
+            make_social_image(source, target, credit, creator, copyright, focus)
+        except ImageError as error:
+            if "cannot draw" not in str(error):
+                raise
+            # A credit in a script the card font lacks still goes into the metadata.
+            log(f"{bundle.slug}: {error}; sharing image written without the credit line")
+            make_social_image(source, target, credit, creator, copyright, focus, overlay=False)
+        written.append(target)
+    return {"src": target.name, "width": 1200, "height": 630}
 
 
 def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
@@ -228,6 +260,8 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
 
 def _media_names(document: dict) -> list[str]:
     names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
+    if document.get("social_image"):
+        names.append(document["social_image"]["src"])
     video = document.get("video")
     if video:
         names += [s["src"] for s in video["sources"]]

@@ -83,6 +83,8 @@ def article_model(document: dict, url) -> dict:
         "date_text": long_date(document["published"]),
         "video": video_model(document.get("video"), url),
         "images": [image_model(i, url) for i in document.get("images", [])],
+        "social_image": ({**document["social_image"], "url": url(document["social_image"]["src"])}
+                         if document.get("social_image") else None),
     }
 
 

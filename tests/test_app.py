@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from bs4 import BeautifulSoup
 from flask import render_template_string
+from PIL import Image
 
 from app import CONTENT_SECURITY_POLICY, create_app
+from media.image_metadata import read_photo_metadata
 
 ARTICLE = "/articles/night-ferry-returns"
 
@@ -283,3 +287,18 @@ def test_clip_without_sound_says_so(tmp_path, small_bundle):
     page = soup(client.get("/articles/small-story"))
     assert "This clip has no sound." in page.find(class_="app-video__caption").get_text()
     assert page.find("video").find("track") is None
+
+
+def test_article_has_sharing_tags_with_a_credited_1200x630_image(client, tmp_path):
+    page = soup(client.get(ARTICLE))
+    tags = {m.get("property") or m.get("name"): m["content"] for m in page.find_all("meta")
+            if m.get("property", "").startswith("og:") or m.get("name", "").startswith("twitter:")}
+    assert tags["og:title"] == "The night ferry to Marrow Island sails again"
+    assert tags["og:type"] == "article" and tags["twitter:card"] == "summary_large_image"
+    assert tags["og:image:alt"].startswith("A white ferry")
+    assert tags["og:url"].endswith(ARTICLE)
+    card = tmp_path / "card.jpg"
+    card.write_bytes(fetch(client, urlsplit(tags["og:image"]).path).data)
+    with Image.open(card) as image:
+        assert image.size == (1200, 630)
+    assert read_photo_metadata(card).credit == "Newsreel demo desk / Studio Elsey"

@@ -184,7 +184,12 @@ def _no_front_matter(b):
     (b / "article.md").write_text("Just a body.\n", encoding="utf-8")
 
 
+def _focus_out_of_range(b):
+    replace_in_article(b, "    caption: Made with Pillow.\n", "    caption: Made with Pillow.\n    focus: [1.5, 0]\n")
+
+
 BAD_BUNDLES = [
+    (_focus_out_of_range, "article.md:", "'focus' must be [x, y]"),
     (_missing_clip, "clip.mp4", "file not found"),
     (_missing_captions, "clip.en.vtt", "file not found"),
     (_captions_are_an_image, "clip.en.vtt", "binary"),
