@@ -23,6 +23,7 @@ from media.files import write_text_atomic
 from media.image_metadata import read_photo_metadata
 from media.probe import InputLimits, VideoInfo, probe
 from media.social_image import make_social_image
+from media.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
 
 from . import languages
 from .bundle import Bundle, BundleError, load_bundle
@@ -31,7 +32,6 @@ from .store import ArticleRow, Library
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
 PIPELINE_VERSION = "2"
-PHOTO_WIDTHS = (480, 960, 1600)
 
 Log = Callable[[str], None]
 
@@ -173,13 +173,16 @@ def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks:
     document["social_image"] = _social_image(bundle, library, clip, photos, hashes, written, log)
     for photo in photos:
         spec = bundle.images[photo.spec_index]
-        base = _hash(hashes[spec.path], photo.credit, photo.creator or "",
-                     photo.copyright or "", repr(PHOTO_WIDTHS))
-        existing = set(library.media_dir.glob(f"{base}-*.jpg"))
+        base = _hash(hashes[spec.path], photo.credit, photo.creator or "", photo.copyright or "",
+                     photo.alt, repr(DEFAULT_WIDTHS), repr(DEFAULT_FORMATS))
+        existing = set(library.media_dir.glob(f"{base}-*"))
         log(f"{bundle.slug}: photo {spec.path.name}")
-        renditions = images.make_renditions(spec.path, library.media_dir, base, PHOTO_WIDTHS,
-                                            credit=photo.credit, creator=photo.creator,
-                                            copyright=photo.copyright)
+        # "" rather than None: what ingest decided is published, nothing else
+        # from the file's metadata.
+        thumbs = make_thumbnails(spec.path, library.media_dir, base, credit=photo.credit,
+                                 creator=photo.creator or "", copyright=photo.copyright or "",
+                                 alt_text=photo.alt or None)
+        renditions = thumbs.thumbnails
         written.extend(r.path for r in renditions if r.path not in existing)
         document["images"].append({
             "alt": photo.alt, "caption": spec.caption, "credit": photo.credit,

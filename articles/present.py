@@ -65,12 +65,19 @@ def video_model(video: dict | None, url) -> dict | None:
     }
 
 
+# Listed in this order as <source>s: a browser takes the first it can show.
+PICTURE_TYPES = ("image/avif", "image/webp")
+
+
 def image_model(image: dict, url) -> dict:
-    """Return the template fields of a photo, largest rendition as the fallback ``src``."""
+    """Return the template fields of a photo: modern formats as sources, JPEG for ``<img>``."""
     renditions = sorted(image["renditions"], key=lambda r: r["width"])
-    largest = renditions[-1]
+    jpegs = [r for r in renditions if r["type"] == "image/jpeg"] or renditions
+    largest = jpegs[-1]
+    sources = [{"type": kind, "srcset": srcset([r for r in renditions if r["type"] == kind], url)}
+               for kind in PICTURE_TYPES if any(r["type"] == kind for r in renditions)]
     return {**image, "url": url(largest["src"]), "width": largest["width"],
-            "height": largest["height"], "srcset": srcset(renditions, url)}
+            "height": largest["height"], "srcset": srcset(jpegs, url), "sources": sources}
 
 
 def article_model(document: dict, url) -> dict:
@@ -95,7 +102,7 @@ def teaser_model(document: dict, url) -> dict:
     if lead is None and model["video"] and model["video"]["poster"]:
         video = model["video"]
         jpegs = [p for p in video["poster"]["images"] if p["type"] == "image/jpeg"]
-        lead = {"url": video["poster_url"], "srcset": srcset(jpegs, url), "alt": "",
+        lead = {"url": video["poster_url"], "srcset": srcset(jpegs, url), "sources": [], "alt": "",
                 "width": video["poster"]["width"], "height": video["poster"]["height"],
                 "credit": video.get("credit"), "caption": None}
     return {**model, "lead": lead}

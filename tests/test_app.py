@@ -113,7 +113,10 @@ def test_article_photo_shows_caption_and_credit_from_metadata(client):
     assert figure.img["alt"].startswith("A white ferry")
     assert "first evening run" in figure.figcaption.get_text()
     assert figure.find(class_="app-figure__credit").get_text() == "Image: Newsreel demo desk / Studio Elsey"
-    assert figure.img["srcset"].count("w,") == 2
+    assert figure.img["src"].endswith(".jpg") and figure.img["srcset"].count(".jpg ") == 4
+    sources = figure.find("picture").find_all("source")
+    assert [s["type"] for s in sources] == ["image/avif", "image/webp"]
+    assert sources[0]["srcset"].count(".avif ") == 4
 
 
 def test_home_lists_the_top_story_first_then_more_stories(client):

@@ -172,3 +172,51 @@ def test_inspect_of_a_text_file_is_one_line(tmp_path):
     result = run_media_cli("inspect", str(fake))
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "photo.jpg" in result.stderr
+
+
+def test_thumbs_json_lists_each_output_and_the_credit_used(tmp_path):
+    source = CORPUS / "images" / "iptc" / "IPTC-PhotometadataRef-Std2021.1.jpg"
+    result = run_media_cli("thumbs", str(source), "--out", str(tmp_path), "--widths", "320,640",
+                           "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["credit"] == "Credit Line (ref2021.1)"
+    assert data["creator"] == "Creator1 (ref2021.1)"
+    assert {(t["format"], t["width"]) for t in data["thumbnails"]} == {
+        (fmt, width) for fmt in ("AVIF", "WEBP", "JPEG") for width in (320, 640)}
+    for thumbnail in data["thumbnails"]:
+        assert set(thumbnail) == {"path", "format", "width", "height", "bytes"}
+        assert thumbnail["bytes"] == (tmp_path / thumbnail["path"].rsplit("/", 1)[1]).stat().st_size
+
+
+def test_thumbs_crop_focus_and_credit_options(tmp_path):
+    source = CORPUS / "images" / "iptc" / "IPTC-PhotometadataRef-Std2021.1.jpg"
+    result = run_media_cli("thumbs", str(source), "--out", str(tmp_path), "--widths", "320",
+                           "--formats", "webp", "--crop", "1:1", "--focus", "0.2,0.5",
+                           "--credit", "Desk / Agency", "--json")
+    data = json.loads(result.stdout)
+    assert data["credit"] == "Desk / Agency" and data["crop"] == "1:1"
+    [thumbnail] = data["thumbnails"]
+    assert (thumbnail["format"], thumbnail["width"], thumbnail["height"]) == ("WEBP", 320, 320)
+
+
+@pytest.mark.parametrize("args, problem", [
+    (["--crop", "16x9"], "aspect ratio must be W:H"),
+    (["--widths", "10"], "from 16 to 8192"),
+    (["--formats", "gif"], "formats are avif, webp and jpeg"),
+    (["--focus", "2,0"], "run from 0 to 1"),
+])
+def test_thumbs_refuses_bad_options_in_one_line(tmp_path, args, problem):
+    source = CORPUS / "images" / "exiftool" / "IPTC.jpg"
+    result = run_media_cli("thumbs", str(source), "--out", str(tmp_path / "out"), *args)
+    assert result.returncode != 0
+    assert problem in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_thumbs_of_a_text_file_named_jpg_is_one_line(tmp_path):
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("hello", encoding="utf-8")
+    result = run_media_cli("thumbs", str(fake), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "photo.jpg" in result.stderr
