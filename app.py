@@ -59,7 +59,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         if not related:
             related = [present.teaser_model(r.document, media_url)
                        for r in lib.articles() if r.slug != slug][:3]
-        return render_template("article.html", article=model, start=start, related=related)
+        structured = present.structured_data(
+            row.document, lambda name: url_for("media_file", name=name, _external=True),
+            url_for("article", slug=slug, _external=True))
+        return render_template("article.html", article=model, start=start, related=related,
+                               structured=structured)
 
     @app.get("/media/<name>")
     def media_file(name: str):

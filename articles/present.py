@@ -106,3 +106,43 @@ def teaser_model(document: dict, url) -> dict:
                 "width": video["poster"]["width"], "height": video["poster"]["height"],
                 "credit": video.get("credit"), "caption": None}
     return {**model, "lead": lead}
+
+
+def structured_data(document: dict, media_url, page_url: str) -> dict:
+    """Return schema.org NewsArticle data with its photos (credited) and clip, absolute URLs."""
+    data = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": document["title"],
+        "description": document["summary"], "datePublished": document["published"],
+        "inLanguage": document["language"], "url": page_url, "mainEntityOfPage": page_url,
+    }
+    images = []
+    for image in document.get("images", []):
+        largest = image_model(image, media_url)
+        entry = {"@type": "ImageObject", "contentUrl": largest["url"], "url": largest["url"],
+                 "width": largest["width"], "height": largest["height"],
+                 "creditText": image["credit"]}
+        if image.get("caption"):
+            entry["caption"] = image["caption"]
+        if image.get("alt"):
+            entry["description"] = image["alt"]
+        if image.get("creator"):
+            entry["creator"] = {"@type": "Person", "name": image["creator"]}
+        if image.get("copyright"):
+            entry["copyrightNotice"] = image["copyright"]
+        images.append(entry)
+    if images:
+        data["image"] = images
+    video = document.get("video")
+    if video:
+        clip = {"@type": "AudioObject" if video["kind"] == "audio" else "VideoObject",
+                "name": video["title"], "description": document["summary"],
+                "uploadDate": document["published"], "duration": iso_duration(video["duration"]),
+                "contentUrl": media_url(video["src"]), "encodingFormat": video["type"]}
+        if video.get("poster"):
+            clip["thumbnailUrl"] = [media_url(p["src"]) for p in video["poster"]["images"]
+                                    if p["type"] == "image/jpeg"]
+        if video.get("tracks"):
+            # The transcript belongs on the page; search engines read it from here too.
+            clip["transcript"] = " ".join(p["text"] for p in video["tracks"][0]["transcript"])
+        data["audio" if video["kind"] == "audio" else "video"] = clip
+    return data

@@ -305,3 +305,42 @@ def test_article_has_sharing_tags_with_a_credited_1200x630_image(client, tmp_pat
     with Image.open(card) as image:
         assert image.size == (1200, 630)
     assert read_photo_metadata(card).credit == "Newsreel demo desk / Studio Elsey"
+
+
+def structured(page: BeautifulSoup) -> dict:
+    import json
+    [block] = page.find_all("script", type="application/ld+json")
+    return json.loads(block.string)
+
+
+def test_structured_data_credits_the_photo_and_describes_the_clip(client):
+    data = structured(soup(client.get(ARTICLE)))
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "The night ferry to Marrow Island sails again"
+    [image] = data["image"]
+    assert image["@type"] == "ImageObject"
+    assert image["creditText"] == "Newsreel demo desk / Studio Elsey"
+    assert image["creator"]["name"] == "Ada Lindqvist"
+    assert image["copyrightNotice"] == "© 2026 Newsreel demo desk"
+    video = data["video"]
+    assert video["@type"] == "VideoObject"
+    assert {"name", "thumbnailUrl", "uploadDate", "contentUrl", "description"} <= set(video)
+    assert video["duration"] == "PT32S"
+    assert video["contentUrl"].startswith("http") and video["contentUrl"].endswith(".mp4")
+    assert "twenty to midnight" in video["transcript"]
+
+
+def test_markup_in_a_title_cannot_leave_the_structured_data(tmp_path, small_bundle):
+    from articles.ingest import ingest_bundle
+    from articles.store import Library
+    from tests.test_ingest import replace_in_article
+    title = "</script><script>alert(1)</script> & more"
+    replace_in_article(small_bundle, "title: A small story", f"title: '{title}'")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(small_bundle, library)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    html = client.get("/articles/small-story").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    page = BeautifulSoup(html, "html.parser")
+    assert structured(page)["headline"] == title
+    assert len(page.find_all("script")) == 1
