@@ -135,6 +135,16 @@ def read_photo_metadata(path: Path | str) -> PhotoMetadata:
     return _merge(families, notes)
 
 
+def photo_metadata_of(im: Image.Image) -> PhotoMetadata:
+    """Return the credit fields of an image already open, without reading its file again.
+
+    Call it inside ``pillow_guard``; the warnings Pillow emits on the way are
+    the caller's, so unlike ``read_photo_metadata`` they are not listed here.
+    """
+    notes: list[str] = []
+    return _merge(_read_families(im, notes), notes)
+
+
 def _read_families(im: Image.Image, notes: list[str]) -> dict[str, dict[str, str]]:
     if im.format == "PNG":
         # PNG may store XMP and EXIF after the pixel data; only a load reaches them.

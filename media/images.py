@@ -1,8 +1,9 @@
-"""Photos: check uploads, then write upright, sRGB, credited JPEG renditions.
+"""Photos: check uploads, and the decoding, colour and metadata helpers every output shares.
 
-Renditions carry only what publishing needs (credit, creator, copyright and
-an sRGB profile); location, camera serials and maker notes never leave the
-source file, which is only ever opened for reading.
+``open_image`` vets an upload. The private helpers turn a source upright and
+into sRGB and write only what publishing needs (credit, creator, copyright
+and an sRGB profile) for ``media.thumbs`` and ``media.social_image``; the
+source file is only ever opened for reading.
 """
 
 from __future__ import annotations
@@ -10,17 +11,15 @@ from __future__ import annotations
 import functools
 import io
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
-from .files import atomic_output
 from .image_metadata import (DEFAULT_MAX_PIXELS, EXIF_ARTIST, EXIF_COPYRIGHT, METADATA_ERRORS,
-                             allowed_formats, build_iptc_app13, build_xmp, insert_jpeg_app13,
-                             one_line, pillow_guard)
+                             allowed_formats, insert_jpeg_app13, one_line, pillow_guard)
 
 JPEG_QUALITY = 82
 EXTENSIONS = {
@@ -50,17 +49,6 @@ class ImageInfo:
     height: int
 
 
-@dataclass(frozen=True)
-class ImageRendition:
-    """One JPEG written by ``make_renditions``."""
-
-    path: Path
-    width: int
-    height: int
-    format: str
-    media_type: str
-
-
 def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
     """Decode an image fully and return its format and upright size.
 
@@ -75,48 +63,13 @@ def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
         return ImageInfo(path, im.format, width, height)
 
 
-def make_renditions(source: Path | str, out_dir: Path | str, base_name: str,
-                    widths: Iterable[int] = (640, 1280), credit: str | None = None,
-                    creator: str | None = None, copyright: str | None = None, *,
-                    alt_text: str | None = None,
-                    max_pixels: int = DEFAULT_MAX_PIXELS) -> list[ImageRendition]:
-    """Write ``{base_name}-{width}.jpg`` renditions into ``out_dir``; return them by width.
+def _open_checked(path: Path, max_pixels: int,
+                  prepare: Callable[[Image.Image], None] | None = None) -> Image.Image:
+    """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``.
 
-    Widths above the source width are skipped (never upscale); if all are,
-    one rendition at the source width is written.
-
-    :raises ImageError: if the source is not a usable image.
+    ``prepare`` gets the checked image just before it is decoded, the last
+    moment at which ``Image.draft`` can still choose a cheaper JPEG scale.
     """
-    source, out_dir = Path(source), Path(out_dir)
-    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
-        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
-    widths = sorted({int(w) for w in widths})
-    if not widths or widths[0] < 1:
-        raise ValueError(f"widths must be positive integers, not {widths!r}")
-
-    upright, icc = _load_upright(source, max_pixels)
-    picture, icc = _to_srgb(upright, icc, source)
-    exif = _exif_block(creator, copyright)
-    xmp = build_xmp(credit, creator, copyright, alt_text) if (
-        credit or creator or copyright or alt_text) else None
-    app13 = build_iptc_app13(credit, creator, copyright) if (
-        credit or creator or copyright) else None
-
-    renditions = []
-    for width in [w for w in widths if w <= picture.width] or [picture.width]:
-        height = max(1, round(picture.height * width / picture.width))
-        frame = picture if width == picture.width else picture.resize(
-            (width, height), Image.Resampling.LANCZOS)
-        data = _encode_jpeg(frame, exif, xmp, icc, app13)
-        target = out_dir / f"{base_name}-{width}.jpg"
-        with atomic_output(target) as tmp:
-            tmp.write_bytes(data)
-        renditions.append(ImageRendition(target, width, height, "JPEG", "image/jpeg"))
-    return renditions
-
-
-def _open_checked(path: Path, max_pixels: int) -> Image.Image:
-    """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``."""
     try:
         im = Image.open(path, formats=allowed_formats())
     except UnidentifiedImageError:
@@ -134,13 +87,16 @@ def _open_checked(path: Path, max_pixels: int) -> Image.Image:
         _check_name(path, im.format)
         if im.width < 1 or im.height < 1:
             raise ImageError("image has no pixels", path)
+        size = im.size  # before prepare, which may draft a smaller one
+        if prepare is not None:
+            prepare(im)
         try:
             im.load()
         except _BOMB:
-            raise _too_large(path, max_pixels, im.size) from None
+            raise _too_large(path, max_pixels, size) from None
         except _DECODE_ERRORS:
             raise ImageError("image is truncated or corrupt", path) from None
-    except ImageError:
+    except Exception:
         im.close()
         raise
     return im

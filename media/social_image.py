@@ -208,7 +208,7 @@ def _encode(frame: Image.Image, icc: bytes | None, credit: str | None, creator: 
     credited = bool(credit or creator or copyright)
     xmp = build_xmp(credit, creator, copyright) if credited else None
     app13 = build_iptc_app13(credit, creator, copyright) if credited else None
-    # images._encode_jpeg fixes quality 82 for renditions; a card is recompressed
+    # images._encode_jpeg fixes quality 82 for thumbnails; a card is recompressed
     # by every site that shows it, so it starts from a higher quality.
     buffer = io.BytesIO()
     frame.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True,

@@ -14,22 +14,21 @@ import io
 import math
 import multiprocessing
 import os
-import struct
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import AvifImagePlugin, Image, ImageOps, UnidentifiedImageError, features
+from PIL import AvifImagePlugin, Image, ImageOps, features
 
 from .errors import ImageError
 from .files import atomic_output
-from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, allowed_formats,
-                             build_iptc_app13, build_xmp, one_line, pillow_guard,
-                             read_photo_metadata)
-from .images import (_BOMB, _DECODE_ERRORS, _SWAPS_AXES, _check_name, _eight_bit,
-                     _encode_jpeg, _exif_block, _flatten, _orientation, _to_srgb, _too_large)
+from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
+                             build_iptc_app13, build_xmp, one_line, photo_metadata_of,
+                             pillow_guard)
+from .images import (_SWAPS_AXES, _eight_bit, _encode_jpeg, _exif_block, _flatten,
+                     _open_checked, _orientation, _to_srgb)
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
 DEFAULT_FORMATS = ("avif", "webp", "jpeg")
@@ -157,9 +156,10 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
     aspect = parse_aspect(crop) if crop is not None else None
     focus = _check_focus(focus)
 
-    picture, icc, plan = _decode(source, max_pixels, widths, aspect, focus)
-    if credit is None or creator is None or copyright is None:
-        found = read_photo_metadata(source)
+    wants_metadata = credit is None or creator is None or copyright is None
+    picture, icc, plan, found = _decode(source, max_pixels, widths, aspect, focus,
+                                        wants_metadata)
+    if found is not None:
         credit = found.credit if credit is None else credit
         creator = found.creator if creator is None else creator
         copyright = found.copyright if copyright is None else copyright
@@ -289,35 +289,36 @@ def _plan(size: tuple[int, int], widths: list[int], aspect: tuple[int, int] | No
 
 
 def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int, int] | None,
-            focus: tuple[float, float]) -> tuple[Image.Image, bytes | None, _Plan]:
-    """Return the upright sRGB picture (RGBA only if transparent), its profile and the plan."""
-    with pillow_guard(max_pixels):
-        im = _open(source, max_pixels)
-        with im:
-            full = im.size
-            swaps = _orientation(im) in _SWAPS_AXES
-            plan = _plan(full[::-1] if swaps else full, widths, aspect, focus)
-            if im.format in ("JPEG", "MPO"):
-                # libjpeg scales by 1/2, 1/4 or 1/8 inside the IDCT, far cheaper
-                # than decoding every pixel and resampling them away.
-                box_w = plan.box[2] - plan.box[0]
-                widest = plan.sizes[-1][0]
-                need = tuple(math.ceil(side * widest / box_w) for side in full)
-                im.draft("RGB", need)
-            try:
-                im.load()
-            except _BOMB:
-                raise _too_large(source, max_pixels, full) from None
-            except _DECODE_ERRORS:
-                raise ImageError("image is truncated or corrupt", source) from None
-            icc = im.info.get("icc_profile") or None
-            try:
-                upright = ImageOps.exif_transpose(im)
-            except METADATA_ERRORS:
-                upright = im.copy()  # unreadable orientation: keep the pixels as stored
-                if swaps:
-                    swaps = False
-                    plan = _plan(full, widths, aspect, focus)
+            focus: tuple[float, float], wants_metadata: bool,
+            ) -> tuple[Image.Image, bytes | None, _Plan, PhotoMetadata | None]:
+    """Decode once; return the upright sRGB picture, its profile, the plan and the metadata.
+
+    The picture is RGBA only if transparent; the metadata is None unless asked for.
+    """
+    full, swaps, plan = (0, 0), False, _Plan((0, 0, 0, 0), ())
+
+    def prepare(im: Image.Image) -> None:
+        nonlocal full, swaps, plan
+        full = im.size
+        swaps = _orientation(im) in _SWAPS_AXES
+        plan = _plan(full[::-1] if swaps else full, widths, aspect, focus)
+        if im.format in ("JPEG", "MPO"):
+            # libjpeg scales by 1/2, 1/4 or 1/8 inside the IDCT, far cheaper
+            # than decoding every pixel and resampling them away.
+            box_w = plan.box[2] - plan.box[0]
+            widest = plan.sizes[-1][0]
+            im.draft("RGB", tuple(math.ceil(side * widest / box_w) for side in full))
+
+    with pillow_guard(max_pixels), _open_checked(source, max_pixels, prepare) as im:
+        icc = im.info.get("icc_profile") or None
+        found = photo_metadata_of(im) if wants_metadata else None
+        try:
+            upright = ImageOps.exif_transpose(im)
+        except METADATA_ERRORS:
+            upright = im.copy()  # unreadable orientation: keep the pixels as stored
+            if swaps:
+                swaps = False
+                plan = _plan(full, widths, aspect, focus)
     colour, alpha = _split_alpha(_eight_bit(upright))
     colour.info = {}
     picture, icc = _to_srgb(colour, icc, source)
@@ -328,32 +329,7 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
     left, top, right, bottom = plan.box
     # The crop box moves into the coordinates of the (DCT-scaled) decoded picture.
     box = (left * scale_x, top * scale_y, right * scale_x, bottom * scale_y)
-    return picture, icc, _Plan(box, plan.sizes)
-
-
-def _open(path: Path, max_pixels: int) -> Image.Image:
-    """Open ``path`` without decoding it, mapping failures to the same errors as open_image."""
-    try:
-        im = Image.open(path, formats=allowed_formats())
-    except UnidentifiedImageError:
-        raise ImageError("not an image (or an unsupported format)", path) from None
-    except _BOMB:
-        raise _too_large(path, max_pixels) from None
-    except FileNotFoundError:
-        raise ImageError("file not found", path) from None
-    except OSError as err:
-        raise ImageError(f"cannot read the file ({one_line(err.strerror or err)})",
-                         path) from None
-    except (ValueError, SyntaxError, EOFError, struct.error) as err:
-        raise ImageError(f"image header is corrupt ({one_line(err)})", path) from None
-    try:
-        _check_name(path, im.format)
-        if im.width < 1 or im.height < 1:
-            raise ImageError("image has no pixels", path)
-    except ImageError:
-        im.close()
-        raise
-    return im
+    return picture, icc, _Plan(box, plan.sizes), found
 
 
 def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat, IptcImagePlugin
 
 from media.errors import ImageError
-from media.image_metadata import build_iptc_app13, build_xmp, insert_jpeg_app13, read_photo_metadata
+from media.image_metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
+                                  read_photo_metadata)
 from media.thumbs import (DEFAULT_FORMATS, DEFAULT_WIDTHS, Thumbnail, ThumbSet, crop_box,
                           make_many, make_thumbnails, parse_aspect)
 
@@ -221,6 +222,34 @@ def test_outputs_keep_credit_and_drop_location_serial_and_maker_note(tmp_path):
         assert meta.warnings == ()
 
 
+def test_jpeg_carries_only_the_given_credit_in_exif_xmp_and_iptc(tmp_path):
+    source = _private_source(tmp_path / "source.jpg")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    credit, creator, copyright = "Agence Newsreel", "Zoë Åberg", "© 2025 Newsreel"
+    out = tmp_path / "out"
+
+    result = make_thumbnails(source, out, "boat", widths=(160, 320), formats=("jpeg",),
+                             credit=credit, creator=creator, copyright=copyright)
+
+    assert sorted(p.name for p in out.iterdir()) == ["boat-160.jpg", "boat-320.jpg"]
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    for thumbnail in result.thumbnails:
+        assert b"Source" not in thumbnail.path.read_bytes()
+        with Image.open(thumbnail.path) as im:
+            # Every APP and COM segment, in order: nothing else rides along.
+            assert [(name, data[:6]) for name, data in im.applist] == [
+                ("APP0", b"JFIF\x00\x01"), ("APP1", b"Exif\x00\x00"), ("APP1", b"http:/"),
+                ("APP13", b"Photos")]
+            written = im.getexif()
+            assert set(written) == {0x013B, 0x8298}
+            assert written[0x013B].encode("latin-1").decode("utf-8") == creator
+            assert IptcImagePlugin.getiptcinfo(im)[(2, 110)] == credit.encode("utf-8")
+            assert im.info.get("progressive")
+        assert read_photo_metadata(thumbnail.path) == PhotoMetadata(
+            credit, creator, copyright, None, None,
+            {"credit": "xmp", "creator": "xmp", "copyright": "xmp"})
+
+
 def test_explicit_credit_wins_and_empty_means_none(tmp_path):
     source = _private_source(tmp_path / "source.jpg")
     result = make_thumbnails(source, tmp_path / "out", "boat", widths=(64,),
@@ -236,7 +265,9 @@ def test_explicit_credit_wins_and_empty_means_none(tmp_path):
 @pytest.mark.parametrize("name, tagged", [
     ("pillow/icc_profile_big.jpg", True),
     ("pillow/icc_profile.png", True),
+    ("wpt/F-exif-early.png", True),
     ("pillow/hopper.tif", False),
+    ("pillow/icc-after-SOF.jpg", False),  # its profile cannot be parsed: dropped
 ])
 def test_only_sources_with_a_profile_get_srgb_in_every_format(tmp_path, name, tagged):
     result = make_thumbnails(IMAGES / name, tmp_path, "p", widths=(32,))
@@ -247,6 +278,61 @@ def test_only_sources_with_a_profile_get_srgb_in_every_format(tmp_path, name, ta
         if tagged:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             assert "sRGB" in ImageCms.getProfileDescription(profile)
+
+
+def test_invalid_profile_is_dropped_in_every_format(tmp_path):
+    source = tmp_path / "invalid-icc-profile.png"
+    source.write_bytes((IMAGES / "firefox/invalid-icc-profile.jpg").read_bytes())
+    with Image.open(source) as im:  # the test proves nothing unless the source has one
+        assert im.info["icc_profile"]
+    result = make_thumbnails(source, tmp_path / "out", "p")
+    assert len(result.thumbnails) == len(FORMATS)
+    for thumbnail in result.thumbnails:
+        with Image.open(thumbnail.path) as im:
+            assert (im.size, im.info.get("icc_profile")) == ((2, 2), None), thumbnail.format
+
+
+@pytest.mark.parametrize("mode, value, options, expected", [
+    ("RGBA", (255, 0, 0, 0), {}, (255, 255, 255)),
+    ("LA", (0, 0), {}, (255, 255, 255)),
+    ("P", 1, {"transparency": 1}, (255, 255, 255)),
+    ("L", 10, {"transparency": 10}, (255, 255, 255)),
+    ("I;16", 32768, {}, (128, 128, 128)),  # scaled to 8 bits, not clipped to white
+])
+def test_jpeg_of_transparent_or_sixteen_bit_sources(tmp_path, mode, value, options, expected):
+    source = tmp_path / "odd.png"
+    image = Image.new(mode, (20, 20), value)
+    if mode == "P":
+        image.putpalette([0, 0, 0, 200, 0, 0])
+    image.save(source, **options)
+    [thumbnail] = make_thumbnails(source, tmp_path / "out", "p", formats=("jpeg",)).thumbnails
+    with Image.open(thumbnail.path) as im:
+        assert im.mode == "RGB"
+        assert _near(im.getpixel((10, 10)), expected, tolerance=3)
+
+
+def test_cmyk_without_profile_is_converted_to_rgb(tmp_path):
+    path = IMAGES / "pillow/pil_sample_cmyk.jpg"
+    result = make_thumbnails(path, tmp_path, "p", formats=("jpeg",))
+    with Image.open(path) as source, Image.open(result.thumbnails[0].path) as im:
+        assert (source.mode, im.mode, im.size) == ("CMYK", "RGB", source.size)
+        expected = source.convert("RGB")
+        # Mean over R, G, B; JPEG loss alone is about 6, an inverted CMYK about 100.
+        assert sum(ImageStat.Stat(ImageChops.difference(im, expected)).mean) / 3 < 10
+
+
+@pytest.mark.parametrize("max_pixels", [1_000_000, 2_000_000])  # Pillow errors past 2x, warns 1x
+def test_pixel_limit_applies_per_call_and_is_restored(tmp_path, max_pixels):
+    before = Image.MAX_IMAGE_PIXELS
+    path = IMAGES / "firefox/100x32768.jpg"
+    with pytest.raises(ImageError) as caught:
+        make_thumbnails(path, tmp_path, "tall", formats=("jpeg",), max_pixels=max_pixels)
+    assert str(caught.value) == (f"{path}: image too large: 100 x 32768 pixels "
+                                 f"(limit {max_pixels})")
+    assert Image.MAX_IMAGE_PIXELS == before
+    assert list(tmp_path.iterdir()) == []
+    result = make_thumbnails(path, tmp_path, "tall", widths=(10,), formats=("jpeg",))
+    assert [(t.width, t.height) for t in result.thumbnails] == [(10, 3277)]
 
 
 def _write_bomb(path: Path) -> int:
