@@ -102,12 +102,12 @@ def output_key(source_hash: str, settings: ClipSettings, poster_at: float | None
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def plan(info: VideoInfo) -> tuple[str, list[str]]:
+def plan(info: VideoInfo, settings: ClipSettings = ClipSettings()) -> tuple[str, list[str]]:
     """Return (method, reasons) for a probed source."""
     if not info.has_video:
         reasons = commands.audio_reasons(info)
         return ("audio-transcode" if reasons else "audio-copy"), reasons
-    reasons = commands.remux_reasons(info)
+    reasons = commands.remux_reasons(info, settings.max_height)
     return ("transcode" if reasons else "remux"), reasons
 
 
@@ -155,7 +155,7 @@ def prepare_clip(info: VideoInfo, out_dir: Path | str, settings: ClipSettings = 
 def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
              poster_at: float | None, threads: int | None,
              on_progress: ProgressCallback | None, log: Log) -> ClipResult:
-    method, reasons = plan(info)
+    method, reasons = plan(info, settings)
     audio_filter, level = _loudness(info, settings, log)
     ffmpeg_bin = tools.ffmpeg()
     written: list[Output] = []

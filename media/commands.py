@@ -66,8 +66,8 @@ def probe_command(ffprobe: str, path: Path | str) -> list[str]:
             "-show_format", "-show_streams", input_url(path)]
 
 
-def remux_reasons(info: VideoInfo) -> list[str]:
-    """Return why ``info`` cannot simply be remuxed; empty when it can."""
+def remux_reasons(info: VideoInfo, max_height: int = 1080) -> list[str]:
+    """Return why ``info`` cannot simply be remuxed into a clip of at most ``max_height``; empty when it can."""
     reasons = []
     if not info.has_video:
         reasons.append("no video stream")
@@ -84,8 +84,8 @@ def remux_reasons(info: VideoInfo) -> list[str]:
         reasons.append(f"picture is rotated {info.rotation} degrees")
     if info.sample_aspect_ratio != 1:
         reasons.append("pixels are not square")
-    if info.height and info.height > 1080:
-        reasons.append(f"height {info.height} is above 1080")
+    if info.height and info.height > max_height:
+        reasons.append(f"height {info.height} is above {max_height}")
     if not info.format.startswith("mov,"):
         reasons.append(f"container is {info.format}, not MP4/MOV")
     if info.has_audio and (info.audio_codec != "aac" or info.audio_profile not in (None, "LC")):
@@ -129,19 +129,27 @@ def _audio_options(info: VideoInfo, settings: ClipSettings) -> dict:
             "ac": min(info.audio_channels or 2, 2)}
 
 
-def _web_video(source, max_height: int):
+def _web_video(source, info: VideoInfo, max_height: int):
+    """Return the video stream filtered to upright, square, even-sized, TV-range yuv420p."""
     # ffmpeg's default autorotate turns the pixels before this chain runs, so
-    # iw/ih here are already upright. First square the pixels, then cap the
-    # height without upscaling, keeping both sides even for yuv420p. Full-range
-    # (JPEG) sources go to the limited range every browser expects.
-    return (source["v:0"]
-            .filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2", out_range="tv")
-            .filter("setsar", "1")
-            .filter("scale", "-2", f"min({max_height},trunc(ih/2)*2)")
-            # scale keeps the display aspect by bending the SAR when it rounds
-            # a width to even: make the pixels square again.
-            .filter("setsar", "1")
-            .filter("format", "yuv420p"))
+    # the picture here is already upright. Each scale runs only when needed:
+    # a no-op scale of a 1080p picture still costs a tenth of the encode.
+    stream = source["v:0"]
+    width, height = info.display_size or (0, 0)
+    if info.sample_aspect_ratio != 1:
+        stream = (stream.filter("scale", "trunc(iw*sar/2)*2", "trunc(ih/2)*2")
+                  .filter("setsar", "1"))
+        width, height = width // 2 * 2, height // 2 * 2
+    full_range = info.full_range
+    if height > max_height or width % 2 or height % 2 or full_range:
+        # Cap the height without upscaling, keep both sides even for yuv420p,
+        # and take full-range (JPEG) video to the TV range browsers expect.
+        stream = stream.filter("scale", "-2", f"min({max_height},trunc(ih/2)*2)",
+                               **({"out_range": "tv"} if full_range else {}))
+        # scale keeps the display aspect by bending the SAR when it rounds a
+        # width to even: make the pixels square again.
+        stream = stream.filter("setsar", "1")
+    return stream.filter("format", "yuv420p")
 
 
 def transcode_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
@@ -149,7 +157,7 @@ def transcode_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
                       max_height: int | None = None, threads: int | None = None) -> list[str]:
     """Return the argv that encodes a web-ready H.264/AAC fast-start MP4."""
     source = _input(info.path)
-    streams = [_web_video(source, max_height or settings.max_height)]
+    streams = [_web_video(source, info, max_height or settings.max_height)]
     options = {
         "c:v": "libx264", "crf": settings.crf, "preset": settings.preset,
         "profile:v": "high", "level:v": "4.1",
@@ -171,7 +179,7 @@ def webm_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
                  threads: int | None = None) -> list[str]:
     """Return the argv that encodes a VP9/Opus WebM alternative."""
     source = _input(info.path)
-    streams = [_web_video(source, settings.max_height)]
+    streams = [_web_video(source, info, settings.max_height)]
     # Constant quality (-b:v 0 with -crf); row-mt and cpu-used 4 keep VP9
     # fast enough for short clips on a small machine.
     options = {"c:v": "libvpx-vp9", "crf": settings.webm_crf, "b:v": 0, "row-mt": 1,

@@ -43,3 +43,17 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> None:
 def write_text_atomic(path: Path | str, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def output_widths(base_name: str, widths) -> list[int]:
+    """Return ``widths`` sorted without repeats, once ``base_name`` is checked to be a plain stem.
+
+    :raises ValueError: for a stem that is empty, hidden or holds a path, or a width below 1.
+    """
+    # The stem becomes part of file names in a shared folder: no paths, no dotfiles.
+    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
+        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
+    widths = sorted({int(w) for w in widths})
+    if not widths or widths[0] < 1:
+        raise ValueError(f"widths must be positive integers, not {widths!r}")
+    return widths

@@ -190,16 +190,22 @@ def _eight_bit(im: Image.Image) -> Image.Image:
     return grey
 
 
-def _flatten(im: Image.Image) -> Image.Image:
-    """Composite any transparency onto white; keep greyscale as "L" for its ICC profile."""
-    if im.mode == "1":
-        im = im.convert("L")
+def alpha_as_channel(im: Image.Image) -> Image.Image:
+    """Return ``im`` with any transparency as a straight "A" channel (RGBA or LA), else as it is."""
     if im.mode in ("P", "L", "RGB") and im.info.get("transparency") is not None:
         im = im.convert("LA" if im.mode == "L" else "RGBA")
     if im.mode in ("PA", "RGBa"):
         im = im.convert("RGBA")
     elif im.mode == "La":
         im = im.convert("LA")
+    return im
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    """Composite any transparency onto white; keep greyscale as "L" for its ICC profile."""
+    if im.mode == "1":
+        im = im.convert("L")
+    im = alpha_as_channel(im)
     if im.mode in ("RGBA", "LA"):
         base = Image.new(im.mode[:-1], im.size, "white")
         base.paste(im.convert(base.mode), mask=im.getchannel("A"))

@@ -24,7 +24,7 @@ from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
 from . import tools
 from .commands import SAFE_DEMUXERS, input_url
 from .errors import MediaError
-from .files import atomic_output
+from .files import atomic_output, output_widths
 from .run import run_tool, stderr_tail
 
 EDGE_SKIP = 0.03        # fraction of the clip skipped at each end: fades in and out
@@ -261,11 +261,7 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
     :raises MediaError: when ``at`` is outside the clip or ffmpeg fails.
     """
     clip, out_dir = Path(clip), Path(out_dir)
-    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
-        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
-    widths = sorted({int(w) for w in widths})
-    if not widths or widths[0] < 1:
-        raise ValueError(f"widths must be positive integers, not {widths!r}")
+    widths = output_widths(base_name, widths)
     if at is not None:
         if not 0 <= at < duration:  # also rejects NaN
             raise MediaError(f"poster time {at:g} s is outside the clip "

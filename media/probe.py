@@ -57,6 +57,7 @@ class VideoInfo:
     audio_sample_rate: int | None
     variable_frame_rate: bool = False
     bit_depth: int | None = None
+    full_range: bool = False   # full-range (JPEG) levels; browsers expect TV range
     streams: tuple[StreamInfo, ...] = ()
 
     @property
@@ -103,6 +104,7 @@ class VideoInfo:
             "video_level": self.video_level,
             "pix_fmt": self.pix_fmt,
             "bit_depth": self.bit_depth,
+            "full_range": self.full_range,
             "sample_aspect_ratio": str(self.sample_aspect_ratio),
             "display_width": self.display_size[0] if self.display_size else None,
             "display_height": self.display_size[1] if self.display_size else None,
@@ -192,6 +194,8 @@ def parse_probe(path: Path, data: dict) -> VideoInfo:
         audio_sample_rate=_int(audio.get("sample_rate")) if audio else None,
         variable_frame_rate=_is_variable(video) if video else False,
         bit_depth=_bit_depth(video) if video else None,
+        full_range=bool(video) and (video.get("color_range") == "pc"
+                                    or (video.get("pix_fmt") or "").startswith("yuvj")),
         streams=tuple(StreamInfo(_int(s.get("index")) or 0, s.get("codec_type", "unknown"),
                                  s.get("codec_name"), (s.get("tags") or {}).get("language"))
                       for s in streams),

@@ -23,11 +23,11 @@ from pathlib import Path
 from PIL import AvifImagePlugin, Image, ImageOps, features
 
 from .errors import ImageError
-from .files import atomic_output
+from .files import atomic_output, output_widths
 from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
                              build_iptc_app13, build_xmp, one_line, photo_metadata_of,
                              pillow_guard)
-from .images import (_SWAPS_AXES, _eight_bit, _encode_jpeg, _exif_block, _flatten,
+from .images import (_SWAPS_AXES, _eight_bit, alpha_as_channel, _encode_jpeg, _exif_block, _flatten,
                      _open_checked, _orientation, _to_srgb)
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
@@ -147,11 +147,7 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
     :raises ImageError: if the source is not a usable image or an output cannot be encoded.
     """
     source, out_dir = Path(source), Path(out_dir)
-    if not base_name or base_name.startswith(".") or any(c in base_name for c in "/\\\0"):
-        raise ValueError(f"base_name must be a plain file name stem, not {base_name!r}")
-    widths = sorted({int(w) for w in widths})
-    if not widths or widths[0] < 1:
-        raise ValueError(f"widths must be positive integers, not {widths!r}")
+    widths = output_widths(base_name, widths)
     kinds = _check_formats(formats, source)
     aspect = parse_aspect(crop) if crop is not None else None
     focus = _check_focus(focus)
@@ -336,12 +332,7 @@ def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     """Return the colour channels and the alpha channel, or None when fully opaque."""
     if im.mode == "1":
         return im, None
-    if im.mode in ("P", "L", "RGB") and im.info.get("transparency") is not None:
-        im = im.convert("LA" if im.mode == "L" else "RGBA")
-    if im.mode in ("PA", "RGBa"):
-        im = im.convert("RGBA")
-    elif im.mode == "La":
-        im = im.convert("LA")
+    im = alpha_as_channel(im)
     if im.mode not in ("RGBA", "LA"):
         return im, None
     alpha = im.getchannel("A")

@@ -45,6 +45,12 @@ def test_each_incompatibility_is_named(changes, reason):
     assert any(reason in r for r in reasons), reasons
 
 
+def test_a_lower_maximum_height_turns_a_remux_into_a_transcode():
+    assert commands.remux_reasons(info(), max_height=720) == []
+    assert commands.remux_reasons(info(height=1080, width=1920), max_height=720) == [
+        "height 1080 is above 720"]
+
+
 def test_input_is_opened_as_a_file_url_with_safe_demuxers_only():
     argv = commands.remux_command("ffmpeg", info(), "/out/x.mp4")
     position = argv.index("-i")
@@ -78,12 +84,13 @@ def test_remux_without_audio_maps_video_only():
 
 
 def test_transcode_builds_h264_aac_with_square_even_pixels_and_no_upscale():
-    argv = commands.transcode_command("ffmpeg", info(video_codec="mpeg4"), "/o.mp4",
-                                      ClipSettings(max_height=720, crf=20, preset="fast"))
+    anamorphic = info(video_codec="mpeg4", sample_aspect_ratio=Fraction(4, 3))
+    argv = commands.transcode_command("ffmpeg", anamorphic, "/o.mp4",
+                                      ClipSettings(max_height=480, crf=20, preset="fast"))
     graph = argv[argv.index("-filter_complex") + 1]
     assert "scale=trunc(iw*sar/2)*2:trunc(ih/2)*2" in graph
     assert graph.count("setsar=1") == 2
-    assert "min(720\\,trunc(ih/2)*2)" in graph
+    assert "min(480\\,trunc(ih/2)*2)" in graph
     assert "format=yuv420p" in graph
     assert argv[argv.index("-c:v") + 1] == "libx264"
     assert argv[argv.index("-crf") + 1] == "20"
@@ -91,6 +98,21 @@ def test_transcode_builds_h264_aac_with_square_even_pixels_and_no_upscale():
     assert argv[argv.index("-c:a") + 1] == "aac"
     assert argv[argv.index("-ar") + 1] == "48000"
     assert argv[argv.index("-movflags") + 1] == "+faststart"
+
+
+@pytest.mark.parametrize("changes, scales", [
+    ({}, 0),                                        # square, even, 720p: only the pixel format
+    ({"height": 1440, "width": 2560}, 1),           # too tall: one scale down
+    ({"width": 1279}, 1),                           # odd width
+    ({"full_range": True}, 1),                      # full range to TV range
+    ({"sample_aspect_ratio": Fraction(4, 3)}, 1),   # anamorphic: squared once
+])
+def test_transcode_scales_only_when_the_picture_needs_it(changes, scales):
+    argv = commands.transcode_command("ffmpeg", info(video_codec="mpeg4", **changes), "/o.mp4")
+    graph = argv[argv.index("-filter_complex") + 1]
+    assert graph.count("scale=") == scales
+    assert "format=yuv420p" in graph
+    assert ("out_range=tv" in graph) == changes.get("full_range", False)
 
 
 def test_transcode_downmixes_surround_to_stereo_and_drops_missing_audio():
