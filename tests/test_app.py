@@ -66,6 +66,9 @@ def test_video_element_has_controls_captions_and_fallback(client):
     source = video.find("source")
     assert source["type"] == "video/mp4" and source["src"].endswith(".mp4")
     tracks = video.find_all("track")
+    # HTML's content model: every <source> before the first <track>.
+    children = [child.name for child in video.find_all(["source", "track"])]
+    assert children == sorted(children, key=lambda name: name != "source")
     assert [(t["kind"], t["srclang"], t["label"], t.has_attr("default")) for t in tracks] == [
         ("captions", "en", "English", True), ("captions", "de", "Deutsch", False)]
     fallback = video.find("p")
