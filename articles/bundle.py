@@ -54,6 +54,7 @@ class VideoSpec:
     captions: tuple[CaptionSpec, ...]
     poster_at: float | None = None
     credit: str | None = None
+    poster_alt: str | None = None      # what the poster frame shows, where it stands alone
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,8 @@ class _Fields:
         return VideoSpec(path=path, title=self.text(video, "title", "video"),
                          captions=tuple(specs),
                          poster_at=float(poster_at) if poster_at is not None else None,
-                         credit=self.text(video, "credit", "video", required=False))
+                         credit=self.text(video, "credit", "video", required=False),
+                         poster_alt=self.text(video, "poster_alt", "video", required=False))
 
     def caption(self, folder: Path, item, index: int) -> CaptionSpec:
         """Validate one entry of ``video.captions``."""

@@ -254,7 +254,7 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
                      "height": o.height, "size": o.bytes, "codec": o.codec} for o in playable],
         "poster": None if poster is None else {
             "src": poster.path.name, "width": poster.width, "height": poster.height,
-            "time": clip.poster_time,
+            "time": clip.poster_time, "alt": spec.poster_alt,
             "images": [{"src": p.path.name, "width": p.width, "height": p.height,
                         "type": p.media_type} for p in posters]},
         "tracks": track_docs,

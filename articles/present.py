@@ -99,12 +99,16 @@ def teaser_model(document: dict, url) -> dict:
     """Return what a home-page teaser shows: lead picture with credit, headline, date, clip length."""
     model = article_model(document, url)
     lead = model["images"][0] if model["images"] else None
-    if lead is None and model["video"] and model["video"]["poster"]:
-        video = model["video"]
+    video = model["video"]
+    # A poster stands in for a missing photo only with a credit to show under it.
+    if lead is None and video and video["poster"] and video.get("credit"):
         jpegs = [p for p in video["poster"]["images"] if p["type"] == "image/jpeg"]
-        lead = {"url": video["poster_url"], "srcset": srcset(jpegs, url), "sources": [], "alt": "",
+        webps = [p for p in video["poster"]["images"] if p["type"] == "image/webp"]
+        lead = {"url": video["poster_url"], "srcset": srcset(jpegs, url),
+                "sources": [{"type": "image/webp", "srcset": srcset(webps, url)}] if webps else [],
+                "alt": video["poster"].get("alt") or "",
                 "width": video["poster"]["width"], "height": video["poster"]["height"],
-                "credit": video.get("credit"), "caption": None}
+                "credit": video["credit"], "caption": None}
     return {**model, "lead": lead}
 
 

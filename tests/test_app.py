@@ -350,3 +350,27 @@ def test_markup_in_a_title_cannot_leave_the_structured_data(tmp_path, small_bund
     page = BeautifulSoup(html, "html.parser")
     assert structured(page)["headline"] == title
     assert len(page.find_all("script")) == 1
+
+
+@pytest.mark.parametrize("credit, poster_alt", [(None, None), ("Video: Test desk", "A test pattern.")])
+def test_article_without_photos_uses_its_credited_poster_on_the_home_page(tmp_path, small_bundle,
+                                                                          credit, poster_alt):
+    from articles.ingest import ingest_bundle
+    from articles.store import Library
+    from tests.test_ingest import replace_in_article
+    replace_in_article(small_bundle, "images:\n  - source: photo.jpg\n    alt: A generated harbour scene.\n"
+                       "    caption: Made with Pillow.\n", "")
+    extra = "".join(f"  {key}: '{value}'\n" for key, value in
+                    (("credit", credit), ("poster_alt", poster_alt)) if value)
+    replace_in_article(small_bundle, "  title: The small clip\n", f"  title: The small clip\n{extra}")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(small_bundle, library)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    page = soup(client.get("/"))
+    teaser = page.find("article", class_="app-teaser")
+    if credit is None:
+        assert teaser.find("img") is None  # no credit, no picture: never an uncredited image
+    else:
+        assert teaser.find("img")["alt"] == poster_alt
+        assert teaser.find(class_="app-figure__credit").get_text() == f"Image: {credit}"
+        assert teaser.find("source")["type"] == "image/webp"
