@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One timed caption: times in seconds, raw cue text with its tags."""
+    """One timed caption: times in seconds, raw cue text with its tags.
+
+    ``line`` is the 1-based line of the cue's timings in its source file, so
+    checks can point at it; ``settings`` is the WebVTT cue settings text,
+    such as "line:0 align:start", kept as written.
+    """
 
     start: float
     end: float
     text: str
     identifier: str | None = None
+    # where a cue was written is not part of what it is
+    line: int | None = field(default=None, compare=False)
+    settings: str = ""
 
 
 @dataclass(frozen=True)

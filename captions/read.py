@@ -94,10 +94,12 @@ def parse_captions(text: str, fmt: str, path: Path | None = None) -> CaptionTrac
     warnings: tuple[str, ...] = ()
     if fmt == "vtt":
         warnings = _check_vtt(lines, path)
+        timing_lines = [n for n, line in enumerate(lines, 1) if "-->" in line]
     elif fmt == "srt":
-        lines = _prepare_srt(lines, path)
+        lines, timing_lines = _prepare_srt(lines, path)
     else:
         _check_sbv(lines, path)
+        timing_lines = [n for n, block in _blocks(lines)]
     try:
         parsed = webvtt.WebVTT.from_buffer(io.StringIO("\n".join(lines)),
                                            format=fmt)
@@ -106,7 +108,11 @@ def parse_captions(text: str, fmt: str, path: Path | None = None) -> CaptionTrac
     except (UnicodeError, ValueError, IndexError) as exc:
         # IndexError too: the format sniffers index lines directly
         raise CaptionError(f"cannot read captions: {exc}", path) from None
-    cues = tuple(_to_cues(parsed.captions))
+    # every timing line was checked above, so webvtt-py reads one cue per line;
+    # should it ever skip one, line numbers are left out rather than wrong
+    if len(timing_lines) != len(parsed.captions):
+        timing_lines = [None] * len(parsed.captions)
+    cues = tuple(_to_cues(parsed.captions, timing_lines))
     if not cues:
         raise CaptionError("no cues found", path)
     return CaptionTrack(path=path if path is not None else Path("<string>"),
@@ -211,8 +217,11 @@ def _vtt_time_in_range(time: str) -> bool:
     return int(minutes) < 60 and int(seconds.split(".")[0]) < 60
 
 
-def _prepare_srt(lines: list[str], path: Path | None) -> list[str]:
-    """Refuse SRT text with bad or missing timings; number unnumbered cues."""
+def _prepare_srt(lines: list[str], path: Path | None) -> tuple[list[str], list[int]]:
+    """Refuse SRT text with bad or missing timings; number unnumbered cues.
+
+    Returns the lines for webvtt-py and the source line of each cue's timings.
+    """
     if not any("-->" in line for line in lines):
         raise CaptionError("not a caption file: no cue timings found", path)
     first_line = next(line for line in lines if line.strip())
@@ -232,10 +241,12 @@ def _prepare_srt(lines: list[str], path: Path | None) -> list[str]:
             if _SRT_INDEX.fullmatch(line) and "-->" in following:
                 last_index = int(line)
     prepared: list[str] = []
+    timing_lines: list[int] = []
     for number, line in enumerate(lines, 1):
         if "-->" in line:
             if not _SRT_TIMING.match(line):
                 raise CaptionError(f"invalid cue timings {_quote(line)}", path, number)
+            timing_lines.append(number)
             # webvtt-py only reads numbered cues, and many files leave the numbers out
             if prepared and _SRT_INDEX.fullmatch(prepared[-1]):
                 prepared[-1] = prepared[-1].strip()
@@ -247,7 +258,7 @@ def _prepare_srt(lines: list[str], path: Path | None) -> list[str]:
     # webvtt-py expects the first cue number on the very first line
     while not prepared[0].strip():
         prepared.pop(0)
-    return prepared
+    return prepared, timing_lines
 
 
 def _check_sbv(lines: list[str], path: Path | None) -> None:
@@ -273,9 +284,10 @@ def _from_webvtt_error(exc: Exception, fmt: str, path: Path | None) -> CaptionEr
     return CaptionError(f"not a valid {_FORMAT_NAMES[fmt]} file: {detail}", path, line)
 
 
-def _to_cues(captions: list[webvtt.Caption]) -> Iterator[Cue]:
+def _to_cues(captions: list[webvtt.Caption],
+             timing_lines: list[int] | list[None]) -> Iterator[Cue]:
     """Yield a Cue for each webvtt-py caption that has text to show."""
-    for caption in captions:
+    for caption, line in zip(captions, timing_lines):
         text = caption.raw_text
         # a cue without text shows nothing, whatever its format allows
         if not text.strip():
@@ -283,7 +295,9 @@ def _to_cues(captions: list[webvtt.Caption]) -> Iterator[Cue]:
         yield Cue(start=caption.start_time.in_milliseconds() / 1000,
                   end=caption.end_time.in_milliseconds() / 1000,
                   text=text,
-                  identifier=caption.identifier or None)
+                  identifier=caption.identifier or None,
+                  line=line,
+                  settings=str(caption.settings) if caption.settings else "")
 
 
 def _order_warnings(cues: tuple[Cue, ...], path: Path | None) -> tuple[str, ...]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 import re
 
+from webvtt.errors import MalformedCaptionError
+from webvtt.models import CueSettings
+
 from .models import CaptionTrack, Cue
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -37,13 +40,36 @@ def _cue_block(cue: Cue) -> str:
     identifier = _identifier(cue.identifier)
     if identifier:
         lines.append(identifier)
-    lines.append(f"{format_timestamp(cue.start)} --> {format_timestamp(cue.end)}")
+    timings = f"{format_timestamp(cue.start)} --> {format_timestamp(cue.end)}"
+    settings = _valid_settings(cue.settings)
+    lines.append(f"{timings} {settings}" if settings else timings)
     for line in _LINE_BREAK.split(cue.text):
         # an empty line would end the cue and "-->" would start another;
         # the escaped arrow still reads "-->" on screen
         if line.strip():
             lines.append(line.replace("-->", "--&gt;"))
     return "\n".join(lines)
+
+
+def _valid_settings(settings: str) -> str:
+    """Return the cue settings a WebVTT parser applies, in their written order.
+
+    Browsers ignore an unknown, invalid or repeated setting, so writing it
+    would only make the file fail strict checks.
+    """
+    kept: list[str] = []
+    names: set[str] = set()
+    for setting in settings.split():
+        name = setting.split(":", 1)[0]
+        if name in names or "-->" in setting:
+            continue
+        try:
+            CueSettings.from_string(setting, strict=True)
+        except MalformedCaptionError:
+            continue
+        names.add(name)
+        kept.append(setting)
+    return " ".join(kept)
 
 
 def _identifier(identifier: str | None) -> str | None:

@@ -339,7 +339,7 @@ def test_parse_captions_refuses_bad_text(text, fmt, line, message):
 @pytest.mark.parametrize(("text", "fmt", "cues"), [
     ("WEBVTT\n\n00:01.000 --> 00:02.000\nOne\n", "vtt", [Cue(1.0, 2.0, "One")]),
     ("WEBVTT - title\nKind: captions\n\n1\n00:00:01.000 --> 00:00:02.000 line:0\nOne\n",
-     "vtt", [Cue(1.0, 2.0, "One", "1")]),
+     "vtt", [Cue(1.0, 2.0, "One", "1", settings="line:0")]),
     ("WEBVTT\n\nNOTE x\n\nSTYLE\n::cue { color: red }\n\n00:01.000 --> 00:02.000\nOne\n",
      "vtt", [Cue(1.0, 2.0, "One")]),
     ("\n\n3\n00:00:01,000 --> 00:00:02,000\nOne\n\n4\n00:00:02,000 --> 00:00:03,500\nTwo\n",
