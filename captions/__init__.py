@@ -5,7 +5,13 @@ No web framework and no media code here, so scripts can use it on their own.
 
 from .errors import CaptionError
 from .models import CaptionTrack, Cue, TranscriptParagraph
-from .read import MAX_CAPTION_BYTES, caption_format, load_captions, parse_captions
+from .read import (
+    MAX_CAPTION_BYTES,
+    caption_format,
+    load_captions,
+    parse_captions,
+    read_caption_text,
+)
 from .transcript import build_transcript, cue_plain_text, cue_speaker, format_clock
 from .write import format_timestamp, to_webvtt
 
@@ -23,5 +29,6 @@ __all__ = [
     "format_timestamp",
     "load_captions",
     "parse_captions",
+    "read_caption_text",
     "to_webvtt",
 ]

@@ -77,6 +77,18 @@ def load_captions(path: str | os.PathLike[str]) -> CaptionTrack:
     return replace(track, encoding=encoding, warnings=warnings + track.warnings)
 
 
+def read_caption_text(path: str | os.PathLike[str]) -> tuple[str, str, tuple[str, ...]]:
+    """Return a caption file's decoded text, the encoding used and any warning.
+
+    Honours a UTF-8/16/32 byte order mark, else reads UTF-8, else falls back
+    to Windows-1252 with a warning naming the file.
+
+    :raises CaptionError: if the file cannot be read or is too large
+    """
+    path = Path(path)
+    return _decode(_read_bytes(path), path)
+
+
 def parse_captions(text: str, fmt: str, path: Path | None = None) -> CaptionTrack:
     """Parse decoded caption text in format 'vtt', 'srt' or 'sbv'.
 
