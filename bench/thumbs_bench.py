@@ -2,14 +2,19 @@
 
     .venv/bin/python bench/thumbs_bench.py [--repeat 5] [--copies 4]
 
+Needs the benchmark's extra packages (pyvips with its libvips wheel, numpy
+for SSIM): ``.venv/bin/pip install -r bench/requirements.txt``.
+
 Generates a 12 MP (4000 x 3000) and a 24 MP (6000 x 4000) photo-like JPEG
 (noise, gradients and shapes, quality 90), then prints, for each:
 
 (a) the best of ``--repeat`` runs of our 640-px JPEG thumbnail against naive
     Pillow (open, convert to RGB, LANCZOS resize, save at quality 82) and
     against ``pyvips.Image.thumbnail``, with the ratios;
-(b) the SSIM of our thumbnail against the naive one (8 x 8 blocks, greyscale), and
-    of the naive JPEG against its own unencoded pixels, the floor JPEG loss sets;
+(b) the SSIM of our thumbnail against the naive one, for the JPEG files and
+    for the pixels before encoding, the same for pyvips, and the SSIM of the
+    naive JPEG against its own pixels: on a grainy photo, JPEG's own loss at
+    quality 82 is far larger than any difference between the resamplers;
 (c) for the 12 MP photo, the full default ladder (5 widths x AVIF, WebP and
     JPEG) in images per second, with one worker and with every core.
 """
@@ -30,7 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFilter, features  # noqa: E402  (path set up above)
 
-from media.thumbs import make_many, make_thumbnails  # noqa: E402
+from media.image_metadata import DEFAULT_MAX_PIXELS  # noqa: E402
+from media.thumbs import REDUCING_GAP, make_many, make_thumbnails  # noqa: E402
+from media.thumbs import _decode as decode_once  # noqa: E402  (pixels before encoding)
 
 WIDTH = 640
 SIZES = {"12 MP": (4000, 3000), "24 MP": (6000, 4000)}
@@ -100,28 +107,33 @@ def vips(pyvips, source: Path):
     return run
 
 
-def ssim(a: Image.Image, b: Image.Image, block: int = 8) -> tuple[float, float]:
-    """Return (mean SSIM over block x block windows, global SSIM) of two greyscale images."""
+def ssim(a: Image.Image, b: Image.Image) -> float:
+    """Return the mean SSIM of two images' luma (Wang et al. 2004: 11 x 11 Gaussian, sigma 1.5)."""
+    import numpy as np
+
+    x = np.asarray(a.convert("L"), dtype=np.float64)
+    y = np.asarray(b.convert("L"), dtype=np.float64)
+    taps = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5 ** 2))
+    taps /= taps.sum()
+
+    def blur(plane):
+        plane = np.apply_along_axis(np.convolve, 1, plane, taps, mode="valid")
+        return np.apply_along_axis(np.convolve, 0, plane, taps, mode="valid")
+
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    width, height = a.size
-    x, y = a.convert("L").tobytes(), b.convert("L").tobytes()
+    mean_x, mean_y = blur(x), blur(y)
+    var_x = blur(x * x) - mean_x ** 2
+    var_y = blur(y * y) - mean_y ** 2
+    cov = blur(x * y) - mean_x * mean_y
+    index = ((2 * mean_x * mean_y + c1) * (2 * cov + c2)
+             / ((mean_x ** 2 + mean_y ** 2 + c1) * (var_x + var_y + c2)))
+    return float(index.mean())
 
-    def index(pixels_x, pixels_y) -> float:
-        n = len(pixels_x)
-        mean_x, mean_y = sum(pixels_x) / n, sum(pixels_y) / n
-        var_x = sum(v * v for v in pixels_x) / n - mean_x * mean_x
-        var_y = sum(v * v for v in pixels_y) / n - mean_y * mean_y
-        cov = sum(p * q for p, q in zip(pixels_x, pixels_y)) / n - mean_x * mean_y
-        return ((2 * mean_x * mean_y + c1) * (2 * cov + c2)
-                / ((mean_x ** 2 + mean_y ** 2 + c1) * (var_x + var_y + c2)))
 
-    scores = []
-    for top in range(0, height - block + 1, block):
-        for left in range(0, width - block + 1, block):
-            rows = [slice((top + r) * width + left, (top + r) * width + left + block)
-                    for r in range(block)]
-            scores.append(index([v for s in rows for v in x[s]], [v for s in rows for v in y[s]]))
-    return sum(scores) / len(scores), index(x, y)
+def pixels_of_vips(pyvips, source: Path) -> Image.Image:
+    """Return pyvips' 640-px thumbnail as Pillow pixels, before any encoding."""
+    thumb = pyvips.Image.thumbnail(str(source), WIDTH)
+    return Image.frombytes("RGB", (thumb.width, thumb.height), thumb.write_to_memory())
 
 
 def ladder_rate(source: Path, copies: int, workers: int) -> float:
@@ -167,7 +179,11 @@ def main() -> None:
               "libvips42 to compare)")
     else:
         print(f"pyvips {pyvips.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}")
-    print("SSIM: pure Python over 8 x 8 greyscale blocks (numpy is not needed)")
+    try:
+        import numpy
+    except ImportError:
+        raise SystemExit("numpy is needed for SSIM: pip install -r bench/requirements.txt") from None
+    print(f"SSIM: luma, 11 x 11 Gaussian window (numpy {numpy.__version__})")
 
     with tempfile.TemporaryDirectory(prefix="thumbs-src-") as folder:
         folder = Path(folder)
@@ -188,13 +204,23 @@ def main() -> None:
             [ours_thumb] = make_thumbnails(source, folder / "ours", "ours", widths=(WIDTH,),
                                            formats=("jpeg",)).thumbnails
             naive(source, folder / "naive.jpg")(folder)
+            with Image.open(source) as full:
+                naive_pixels = full.convert("RGB").resize(
+                    (WIDTH, round(full.height * WIDTH / full.width)), Image.Resampling.LANCZOS)
+            ours_pixels, _, plan, _ = decode_once(source, DEFAULT_MAX_PIXELS, [WIDTH], None,
+                                                  (0.5, 0.5), False)
+            ours_pixels = ours_pixels.resize(plan.sizes[0], Image.Resampling.LANCZOS,
+                                             box=plan.box, reducing_gap=REDUCING_GAP)
             with Image.open(ours_thumb.path) as a, Image.open(folder / "naive.jpg") as b:
-                blocks, whole = ssim(a, b)
-                with Image.open(source) as full:
-                    unencoded = full.convert("RGB").resize(b.size, Image.Resampling.LANCZOS)
-                floor, _ = ssim(b, unencoded)
-            print(f"  SSIM ours vs naive: {blocks:.2f} (8x8 blocks {blocks:.4f}, "
-                  f"global {whole:.4f}); naive's JPEG vs its own pixels: {floor:.2f}")
+                print(f"  SSIM vs naive   JPEG files {ssim(a, b):.4f}   "
+                      f"pixels before encoding {ssim(ours_pixels, naive_pixels):.4f}   (ours)")
+                if pyvips is not None:
+                    vips(pyvips, source)(folder)
+                    with Image.open(folder / "vips.jpg") as v:
+                        print(f"  SSIM vs naive   JPEG files {ssim(v, b):.4f}   pixels before "
+                              f"encoding {ssim(pixels_of_vips(pyvips, source), naive_pixels):.4f}"
+                              "   (pyvips)")
+                print(f"  SSIM of naive's own JPEG vs its pixels: {ssim(b, naive_pixels):.4f}")
 
         source = folder / "photo-4000x3000.jpg"
         cores = os.cpu_count() or 1
