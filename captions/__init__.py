@@ -13,7 +13,7 @@ from .read import (
     read_caption_text,
 )
 from .transcript import build_transcript, cue_plain_text, cue_speaker, format_clock
-from .write import format_timestamp, to_webvtt
+from .write import format_timestamp, sorted_cues, to_srt, to_webvtt
 
 __all__ = [
     "MAX_CAPTION_BYTES",
@@ -30,5 +30,7 @@ __all__ = [
     "load_captions",
     "parse_captions",
     "read_caption_text",
+    "sorted_cues",
+    "to_srt",
     "to_webvtt",
 ]

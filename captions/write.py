@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -11,6 +12,10 @@ from webvtt.models import CueSettings
 from .models import CaptionTrack, Cue
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# every WebVTT tag except <b>, <i>, <u> and their end tags, with any classes
+_SRT_DROPPED_TAG = re.compile(r"<(?!/?[biu](?:\.[^<>]*)?>)(?:/?[A-Za-z][^<>]*|\d[\d:.]*)>")
+_SRT_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]([^<>]*))?>")
+_SRT_CLASSES = re.compile(r"<(/?[biu])\.[^<>]*>")
 
 
 def format_timestamp(seconds: float) -> str:
@@ -29,9 +34,47 @@ def format_timestamp(seconds: float) -> str:
 
 
 def to_webvtt(track: CaptionTrack) -> str:
-    """Return the cues of a track as a WebVTT document ending in one newline."""
-    blocks = ["WEBVTT", *(_cue_block(cue) for cue in track.cues)]
+    """Return the track as canonical WebVTT: sorted cues, ids, settings and markup kept.
+
+    Canonical means UTF-8 text without a byte order mark, LF line ends and
+    one newline at the end; the caller encodes it.
+    """
+    blocks = ["WEBVTT", *(_cue_block(cue) for cue in sorted_cues(track))]
     return "\n\n".join(blocks) + "\n"
+
+
+def to_srt(track: CaptionTrack) -> str:
+    """Return the track as SubRip text: numbered sorted cues, only <b> <i> <u> kept.
+
+    SRT has no voices, classes, ruby, settings or character references, so
+    those tags are dropped and references decoded; the words all stay, and a
+    voice becomes a "Name: " prefix.
+    """
+    blocks = []
+    for number, cue in enumerate(sorted_cues(track), 1):
+        times = f"{_srt_timestamp(cue.start)} --> {_srt_timestamp(cue.end)}"
+        lines = [_srt_text(line) for line in _LINE_BREAK.split(cue.text)]
+        blocks.append("\n".join([str(number), times, *(line for line in lines if line.strip())]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def sorted_cues(track: CaptionTrack) -> list[Cue]:
+    """Return the cues in time order; cues starting together keep their file order."""
+    return sorted(track.cues, key=lambda cue: (cue.start, cue.end))
+
+
+def _srt_timestamp(seconds: float) -> str:
+    """Return seconds as an SRT timestamp such as "00:01:02,345"."""
+    return format_timestamp(seconds).replace(".", ",")
+
+
+def _srt_text(line: str) -> str:
+    """Return one line of cue text with only the tags SRT players know."""
+    # SRT has no voices; "Name: " is how SRT files usually name a speaker
+    line = _SRT_VOICE.sub(lambda m: f"{name}: " if (name := (m[1] or "").strip()) else "", line)
+    line = _SRT_CLASSES.sub(r"<\1>", _SRT_DROPPED_TAG.sub("", line))
+    # "-->" on a text line would read as timings to an SRT parser
+    return html.unescape(line).replace("-->", "->")
 
 
 def _cue_block(cue: Cue) -> str:

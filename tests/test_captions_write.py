@@ -10,6 +10,7 @@ import pytest
 import webvtt
 
 from captions import CaptionTrack, Cue, format_timestamp, load_captions, parse_captions, to_webvtt
+from captions.write import sorted_cues, to_srt
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CAPTIONS = CORPUS / "captions"
@@ -102,7 +103,7 @@ def test_to_webvtt_output_is_valid_for_webvtt_py(name):
     assert document.endswith("\n") and not document.endswith("\n\n")
     parsed = webvtt.WebVTT.from_buffer(io.StringIO(document), format="vtt", strict=True)
     assert len(parsed.captions) == len(track.cues)
-    assert [c.raw_text for c in parsed.captions] == [cue.text for cue in track.cues]
+    assert [c.raw_text for c in parsed.captions] == [cue.text for cue in sorted_cues(track)]
 
 
 @pytest.mark.parametrize("name", READABLE)
@@ -111,7 +112,7 @@ def test_round_trip_through_webvtt_keeps_the_cues(name):
     again = parse_captions(to_webvtt(track), "vtt")
     # settings a browser would ignore are dropped; the test below covers them
     assert [replace(cue, settings="") for cue in again.cues] == [
-        replace(cue, settings="") for cue in track.cues]
+        replace(cue, settings="") for cue in sorted_cues(track)]
 
 
 def test_to_webvtt_keeps_valid_cue_settings_and_drops_ignored_ones():
@@ -128,3 +129,30 @@ def test_round_trip_keeps_identifiers():
     again = parse_captions(to_webvtt(track), "vtt")
     assert [cue.identifier for cue in again.cues] == [
         None, "second caption", None, "4", None, None]
+
+
+def test_to_webvtt_sorts_cues_by_time_keeping_ties_in_file_order():
+    track = parse_captions(
+        "WEBVTT\n\n00:03.000 --> 00:04.000\nthird\n\n00:01.000 --> 00:02.000\nfirst\n\n"
+        "00:01.000 --> 00:02.000\nsecond\n", "vtt")
+    cues = parse_captions(to_webvtt(track), "vtt").cues
+    assert [cue.text for cue in cues] == ["first", "second", "third"]
+
+
+def test_to_srt_keeps_words_and_basic_styling_only():
+    track = parse_captions(
+        "WEBVTT\n\n00:02.000 --> 00:03.500 line:0\n<v.loud Ana Ruiz>Hi <b.x>there</b> &amp; "
+        "<i>you</i> <00:02.500><c.red>now</c>\n<ruby>漢<rt>kan</rt></ruby> 1 &lt; 2 --&gt; 3\n\n"
+        "00:00:01.000 --> 00:00:02.000\n<u>first</u>\n", "vtt")
+    assert to_srt(track) == (
+        "1\n00:00:01,000 --> 00:00:02,000\n<u>first</u>\n\n"
+        "2\n00:00:02,000 --> 00:00:03,500\nAna Ruiz: Hi <b>there</b> & <i>you</i> now\n"
+        "漢kan 1 < 2 -> 3\n")
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_to_srt_output_reads_back_with_the_same_times(name):
+    track = load_captions(CAPTIONS / name)
+    again = parse_captions(to_srt(track), "srt")
+    assert [(cue.start, cue.end) for cue in again.cues] == [
+        (cue.start, cue.end) for cue in sorted(track.cues, key=lambda c: (c.start, c.end))]
