@@ -3,6 +3,7 @@
 No web framework and no media code here, so scripts can use it on their own.
 """
 
+from .cue_html import cue_html, cue_nodes
 from .errors import CaptionError
 from .models import CaptionTrack, Cue, TranscriptParagraph
 from .read import (
@@ -23,6 +24,8 @@ __all__ = [
     "TranscriptParagraph",
     "build_transcript",
     "caption_format",
+    "cue_html",
+    "cue_nodes",
     "cue_plain_text",
     "cue_speaker",
     "format_clock",
