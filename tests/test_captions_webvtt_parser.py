@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -503,16 +502,12 @@ def test_parse_webvtt_file_raises_for_a_missing_file(tmp_path: Path) -> None:
         parse_webvtt_file(tmp_path / "missing.vtt")
 
 
-def test_two_thousand_cues_parse_well_under_100_ms() -> None:
+def test_two_thousand_cues_all_parse() -> None:
+    # their speed is measured in bench/captions_bench.py, not asserted here
     blocks = [f"{n}\n00:{n // 60 % 60:02d}:{n % 60:02d}.000 --> 00:{n // 60 % 60:02d}:"
               f"{n % 60:02d}.900 line:{n % 10} position:50%,center align:start\n"
               f"<v Speaker {n}>Caption number {n}\nsecond line" for n in range(2000)]
     text = "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
-    best = math.inf
-    for _ in range(5):
-        started = time.perf_counter()
-        parsed = parse_webvtt(text)
-        best = min(best, time.perf_counter() - started)
-
+    parsed = parse_webvtt(text)
     assert len(parsed.cues) == 2000
-    assert best < 0.1
+    assert parsed.cues[-1].line_number == 4 + 5 * 1999 and parsed.cues[-1].size == 100
