@@ -26,13 +26,18 @@ class Cue:
 
 @dataclass(frozen=True)
 class CaptionTrack:
-    """The cues of one caption file, how it was decoded and what looked wrong."""
+    """The cues of one caption file, how it was decoded and what looked wrong.
+
+    ``cues`` holds the cues with text to show; ``empty_cues`` the ones left
+    out for having none, kept so quality checks can point at their lines.
+    """
 
     path: Path
     format: str  # 'vtt', 'srt' or 'sbv'
     cues: tuple[Cue, ...]
     encoding: str
     warnings: tuple[str, ...] = ()
+    empty_cues: tuple[Cue, ...] = ()
 
     @property
     def duration(self) -> float:

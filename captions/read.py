@@ -103,6 +103,8 @@ def parse_captions(text: str, fmt: str, path: Path | None = None) -> CaptionTrac
     if not text.strip():
         raise CaptionError("no cues found: the file is empty", path)
     lines = text.split("\n")
+    # the SRT preparation rewrites ``lines``; timing line numbers refer to these
+    source = lines
     warnings: tuple[str, ...] = ()
     if fmt == "vtt":
         warnings = _check_vtt(lines, path)
@@ -120,16 +122,25 @@ def parse_captions(text: str, fmt: str, path: Path | None = None) -> CaptionTrac
     except (UnicodeError, ValueError, IndexError) as exc:
         # IndexError too: the format sniffers index lines directly
         raise CaptionError(f"cannot read captions: {exc}", path) from None
-    # every timing line was checked above, so webvtt-py reads one cue per line;
-    # should it ever skip one, line numbers are left out rather than wrong
+    # every timing line was checked above, so webvtt-py reads one cue per
+    # line, except that it drops SRT and SBV cues without text
+    dropped: list[Cue] = []
+    if len(timing_lines) != len(parsed.captions) and fmt != "vtt":
+        timing_lines, dropped = _align_dropped(parsed.captions, timing_lines, source, fmt)
+    # should it skip any other, line numbers are left out rather than wrong
     if len(timing_lines) != len(parsed.captions):
-        timing_lines = [None] * len(parsed.captions)
-    cues = tuple(_to_cues(parsed.captions, timing_lines))
+        timing_lines, dropped = [None] * len(parsed.captions), []
+    all_cues = list(_to_cues(parsed.captions, timing_lines))
+    # a cue without text shows nothing, whatever its format allows
+    cues = tuple(cue for cue in all_cues if cue.text.strip())
     if not cues:
         raise CaptionError("no cues found", path)
+    empty = sorted([*dropped, *(cue for cue in all_cues if not cue.text.strip())],
+                   key=lambda cue: cue.line or 0)
     return CaptionTrack(path=path if path is not None else Path("<string>"),
                         format=fmt, cues=cues, encoding="utf-8",
-                        warnings=warnings + _order_warnings(cues, path))
+                        warnings=warnings + _order_warnings(cues, path),
+                        empty_cues=tuple(empty))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -298,18 +309,49 @@ def _from_webvtt_error(exc: Exception, fmt: str, path: Path | None) -> CaptionEr
 
 def _to_cues(captions: list[webvtt.Caption],
              timing_lines: list[int] | list[None]) -> Iterator[Cue]:
-    """Yield a Cue for each webvtt-py caption that has text to show."""
+    """Yield a Cue for each webvtt-py caption, in file order, empty ones included."""
     for caption, line in zip(captions, timing_lines):
-        text = caption.raw_text
-        # a cue without text shows nothing, whatever its format allows
-        if not text.strip():
-            continue
         yield Cue(start=caption.start_time.in_milliseconds() / 1000,
                   end=caption.end_time.in_milliseconds() / 1000,
-                  text=text,
+                  text=caption.raw_text,
                   identifier=caption.identifier or None,
                   line=line,
                   settings=str(caption.settings) if caption.settings else "")
+
+
+def _align_dropped(captions: list[webvtt.Caption], timing_lines: list[int],
+                   source: list[str], fmt: str) -> tuple[list[int], list[Cue]]:
+    """Return the timing line of each parsed caption and the cues webvtt-py dropped.
+
+    webvtt-py keeps the order of the cues it reads, so walking the timing
+    lines alongside them pairs each caption with the first line carrying its
+    timings; a line without a partner is a cue dropped for having no text.
+    Returns no lines at all if the two cannot be paired.
+    """
+    pattern = _SRT_TIMING if fmt == "srt" else _SBV_TIMING
+    kept: list[int] = []
+    dropped: list[Cue] = []
+    position = 0
+    for number in timing_lines:
+        match = pattern.match(source[number - 1])
+        if match is None:
+            return [], []
+        start, end = (_srt_milliseconds(time) for time in match.groups())
+        if (position < len(captions)
+                and captions[position].start_time.in_milliseconds() == start
+                and captions[position].end_time.in_milliseconds() == end):
+            kept.append(number)
+            position += 1
+        else:
+            dropped.append(Cue(start=start / 1000, end=end / 1000, text="", line=number))
+    return (kept, dropped) if position == len(captions) else ([], [])
+
+
+def _srt_milliseconds(time: str) -> int:
+    """Return an SRT or SBV time in milliseconds, read as webvtt-py reads it."""
+    # the milliseconds are a number, so "07,5" is 5 milliseconds
+    hours, minutes, seconds, millis = (int(part) for part in re.split("[:,.]", time))
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
 
 
 def _order_warnings(cues: tuple[Cue, ...], path: Path | None) -> tuple[str, ...]:
