@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -331,17 +330,13 @@ def test_broken_corpus_file_names_its_line():
         "'00:02:08.000 --> 00.02:32.000'")
 
 
-def test_checking_two_thousand_cues_is_fast():
+def test_two_thousand_clean_cues_give_no_problems():
+    # their speed is measured in bench/captions_bench.py, not asserted here
     cues = tuple(Cue(start=index * 3.0, end=index * 3.0 + 2.0,
                      text=("<v Anna>Good evening &amp; welcome</v>\nà la une ce soir"
                            if index % 3 == 0 else "Here is the news\nfrom the harbour."),
                      line=index * 4 + 3)
                  for index in range(2000))
     track = CaptionTrack(Path("long.vtt"), "vtt", cues, "utf-8")
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        problems = check_track(track, clip_duration=6000.0, sound=[(0.0, 6000.0)])
-        best = min(best, time.perf_counter() - started)
+    problems = check_track(track, clip_duration=6000.0, sound=[(0.0, 6000.0)])
     assert [p.code for p in problems] == []
-    assert best < 0.050
