@@ -364,6 +364,12 @@ def demo(out: Path) -> None:
         click.echo(str(folder))
 
 
+# imported last: the captions commands live in their own module
+from .captions_cli import captions  # noqa: E402
+
+cli.add_command(captions)
+
+
 def main() -> None:
     """Run the CLI; errors become one line on stderr and a non-zero exit."""
     cli(prog_name="python -m media")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -14,10 +15,21 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+def _command_names() -> list[str]:
+    """Return every runnable command, with a group's commands as "group command"."""
+    names = []
+    for name, command in sorted(cli.commands.items()):
+        if isinstance(command, click.Group):
+            names += [f"{name} {sub}" for sub in sorted(command.commands)]
+        else:
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("name", _command_names())
 def test_every_command_has_a_readme_section_with_its_help_example(name):
     assert f"### python -m media {name}\n" in README
-    result = CliRunner().invoke(cli, [name, "--help"], prog_name="python -m media")
+    result = CliRunner().invoke(cli, [*name.split(), "--help"], prog_name="python -m media")
     assert result.exit_code == 0
     examples = re.findall(r"Example:\n((?:\s+python -m media .+\n)+)", result.output)
     assert examples, f"{name} --help shows no example"
@@ -34,7 +46,7 @@ def test_readme_names_the_two_setup_commands_and_they_exist():
 
 @pytest.mark.parametrize("field", ["title", "slug", "published", "language", "summary", "top",
                                    "video.source", "video.title", "video.credit", "video.poster_alt", "video.poster_at",
-                                   "video.captions", "images", "images[].alt", "images[].credit", "images[].focus",
+                                   "video.captions", "video.captions[].kind", "strict", "images", "images[].alt", "images[].credit", "images[].focus",
                                    "related"])
 def test_every_front_matter_field_is_documented(field):
     assert f"| `{field}` |" in README

@@ -1,0 +1,182 @@
+"""``python -m media captions``: parse, check, convert and transcribe caption files.
+
+Thin: each command calls the ``captions`` package (and ``media.sound`` for
+``check --video``) and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from captions import CaptionError, load_captions, to_srt, to_webvtt
+from captions.profiles import PROFILES
+from captions.quality import check_file
+from captions.transcript import (
+    build_full_transcript,
+    transcript_html,
+    transcript_json,
+    transcript_text,
+)
+from captions.webvtt_parser import parse_webvtt_file
+
+from .errors import MediaError
+from .files import write_text_atomic
+
+# exit codes of ``check``, a contract with scripts and CI jobs
+CLEAN, QUALITY_PROBLEMS, INVALID = 0, 1, 2
+_CONVERT_TO = {".vtt": to_webvtt, ".srt": to_srt}
+
+
+@click.group()
+def captions() -> None:
+    """Parse, check, convert and transcribe caption files (WebVTT, SRT, SBV)."""
+
+
+@captions.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the cues and regions as JSON.")
+def parse(file: Path, as_json: bool) -> None:
+    """Parse a WebVTT FILE as a browser does and print its cues with their settings.
+
+    --json prints {"valid", "error", "cues", "regions"}; each cue has the
+    attribute names of the HTML VTTCue interface. Exits 2 if FILE is not WebVTT.
+
+    \b
+    Example:
+      python -m media captions parse content/night-ferry-returns/captions.en.vtt --json
+    """
+    try:
+        parsed = parse_webvtt_file(file)
+    except CaptionError as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
+    else:
+        if not parsed.valid:
+            click.echo(f"{file}:{parsed.error_line or 1}: {parsed.error}", err=True)
+        for cue in parsed.cues:
+            click.echo(f"{file}:{cue.line_number}: {cue.start_time:.3f} --> "
+                       f"{cue.end_time:.3f} {' '.join(cue.text.split())}")
+    if not parsed.valid:
+        sys.exit(INVALID)
+
+
+@captions.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), default="newsreel",
+              show_default=True, help="The caption guidelines to check against.")
+@click.option("--video", "clip", type=click.Path(dir_okay=False, path_type=Path),
+              help="The clip: find cues past its end and sound with no caption.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON list.")
+def check(file: Path, profile: str, clip: Path | None, as_json: bool) -> None:
+    """Check caption FILE for syntax and quality problems, one line per problem.
+
+    Exits 0 when clean, 1 with quality problems only, 2 if FILE is invalid.
+
+    \b
+    Example:
+      python -m media captions check captions.en.vtt --profile netflix-en
+      python -m media captions check captions.en.vtt --video clip.mp4 --json
+    """
+    duration = sound = None
+    frame_rate = 25.0
+    if clip is not None:
+        from .probe import probe
+        from .sound import sound_stretches
+        try:
+            info = probe(clip)
+            sound = sound_stretches(clip, info)
+        except MediaError as error:
+            raise click.ClickException(str(error)) from None
+        duration = info.duration
+        frame_rate = getattr(info, "frame_rate", None) or frame_rate
+    report = check_file(file, profile, clip_duration=duration, sound=sound,
+                        frame_rate=frame_rate)
+    if as_json:
+        click.echo(json.dumps([problem.to_json() for problem in report.problems],
+                              ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        click.echo(_summary(file, report), err=True)
+    if not report.valid:
+        sys.exit(INVALID)
+    sys.exit(QUALITY_PROBLEMS if report.problems else CLEAN)
+
+
+def _summary(file: Path, report) -> str:
+    """Return the closing line of ``check``: what was found, in words."""
+    if not report.valid:
+        return f"{file}: invalid, not checked further"
+    if not report.problems:
+        return f"{file}: no problems"
+    errors = sum(problem.severity == "error" for problem in report.problems)
+    warnings = len(report.problems) - errors
+    return f"{file}: {errors} error(s), {warnings} warning(s)"
+
+
+@captions.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def convert(source: Path, target: Path) -> None:
+    """Convert SOURCE (.vtt, .srt or .sbv) to TARGET (.vtt or .srt).
+
+    WebVTT output is canonical: UTF-8, LF, cues sorted, ids, settings and
+    markup kept. TARGET is written whole or not at all; SOURCE is never changed.
+
+    \b
+    Example:
+      python -m media captions convert interview.srt interview.vtt
+    """
+    writer = _CONVERT_TO.get(target.suffix.lower())
+    if writer is None:
+        raise click.ClickException(
+            f"{target}: cannot write '{target.suffix or 'no extension'}' (use .vtt or .srt)")
+    if target.exists() and target.resolve() == source.resolve():
+        raise click.ClickException(f"{target}: is the source file; choose another name")
+    try:
+        track = load_captions(source)
+    except CaptionError as error:
+        raise click.ClickException(str(error)) from None
+    for warning in track.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        write_text_atomic(target, writer(track))
+    except OSError as error:
+        raise click.ClickException(f"{target}: cannot write: {error.strerror or error}") from None
+
+
+@captions.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--descriptions", type=click.Path(dir_okay=False, path_type=Path),
+              help="A descriptions track to merge in, shown in [brackets].")
+@click.option("--chapters", type=click.Path(dir_okay=False, path_type=Path),
+              help="A chapters track whose titles become headings.")
+@click.option("--format", "output", type=click.Choice(["txt", "html", "json"]),
+              default="txt", show_default=True, help="What to print.")
+def transcript(file: Path, descriptions: Path | None, chapters: Path | None,
+               output: str) -> None:
+    """Print the transcript of caption FILE, with descriptions and chapters merged in.
+
+    \b
+    Example:
+      python -m media captions transcript captions.en.vtt --chapters chapters.vtt --format html
+    """
+    try:
+        tracks = [load_captions(path) if path else None
+                  for path in (file, descriptions, chapters)]
+    except CaptionError as error:
+        raise click.ClickException(str(error)) from None
+    spoken, described, chaptered = tracks
+    result = build_full_transcript(
+        spoken.cues, described.cues if described else (), chaptered.cues if chaptered else ())
+    if output == "json":
+        click.echo(json.dumps(transcript_json(result), ensure_ascii=False))
+    elif output == "html":
+        click.echo(transcript_html(result))
+    else:
+        click.echo(transcript_text(result))
