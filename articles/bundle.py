@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+
+from captions.errors import CaptionError
+from captions.tracks import check_kind, check_language
 
 from . import languages
 
@@ -43,6 +46,12 @@ class CaptionSpec:
     language: str
     label: str
     default: bool
+    kind: str = "captions"   # captions, subtitles, descriptions or chapters
+
+    @property
+    def shown_as_text(self) -> bool:
+        """Return whether the player lists the track among its captions."""
+        return self.kind in ("captions", "subtitles")
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class Bundle:
     related: tuple[str, ...] = ()
     top: bool = False
     files: tuple[Path, ...] = field(default=())
+    strict: bool = False    # caption quality problems refuse the bundle instead of warning
 
     @property
     def article_file(self) -> Path:
@@ -210,6 +220,9 @@ class _Fields:
         top = data.get("top", False)
         if not isinstance(top, bool):
             raise self.fail("'top' must be true or false", "top")
+        strict = data.get("strict", False)
+        if not isinstance(strict, bool):
+            raise self.fail("'strict' must be true or false", "strict")
         video = self.video(folder, language) if data.get("video") is not None else None
         images = self.images(folder)
         files = [folder / ARTICLE_FILE]
@@ -219,7 +232,8 @@ class _Fields:
         return Bundle(folder=folder, slug=slug, title=self.text(data, "title"),
                       published=self.published(), language=language,
                       summary=self.text(data, "summary"), body=body, video=video,
-                      images=images, related=tuple(related), top=top, files=tuple(files))
+                      images=images, related=tuple(related), top=top, files=tuple(files),
+                      strict=strict)
 
     def published(self) -> dt.datetime:
         """Return the publication time as an aware datetime (UTC when no offset)."""
@@ -252,17 +266,23 @@ class _Fields:
         if not isinstance(captions, list):
             raise self.fail("'video.captions' must be a list", "video", "captions")
         specs = [self.caption(folder, item, index) for index, item in enumerate(captions)]
-        languages_seen = [c.language for c in specs]
-        if len(set(languages_seen)) != len(languages_seen):
-            raise self.fail("two caption files have the same language", "video", "captions")
+        seen = [(c.kind, c.language) for c in specs]
+        if len(set(seen)) != len(seen):
+            raise self.fail("two caption files have the same kind and language",
+                            "video", "captions")
+        for index, spec in enumerate(specs):
+            if spec.default and not spec.shown_as_text:
+                raise self.fail(f"a '{spec.kind}' track cannot be 'default: true'",
+                                "video", "captions", index, "default")
         defaults = [c for c in specs if c.default]
         if len(defaults) > 1:
             raise self.fail("only one caption file may be 'default: true'", "video", "captions")
-        if specs and not defaults:
+        shown = [c for c in specs if c.shown_as_text]
+        if shown and not defaults:
             # The track in the article's own language is the natural default.
-            chosen = next((c for c in specs if languages.primary(c.language)
-                           == languages.primary(language)), specs[0])
-            specs = [CaptionSpec(c.path, c.language, c.label, c is chosen) for c in specs]
+            chosen = next((c for c in shown if languages.primary(c.language)
+                           == languages.primary(language)), shown[0])
+            specs = [replace(c, default=c is chosen) for c in specs]
         return VideoSpec(path=path, title=self.text(video, "title", "video"),
                          captions=tuple(specs),
                          poster_at=float(poster_at) if poster_at is not None else None,
@@ -276,15 +296,22 @@ class _Fields:
             raise self.fail("each caption entry must be a mapping with 'file' and 'language'", *keys)
         path = self.file(folder, item.get("file"), *keys, "file", suffixes=CAPTION_SUFFIXES)
         language = self.text(item, "language", *keys)
-        if not languages.is_language_tag(language):
-            raise self.fail(f"'{language}' is not a language tag", *keys, "language")
+        try:
+            language = check_language(language)
+        except CaptionError as error:
+            raise self.fail(error.message, *keys, "language") from None
+        kind = self.text(item, "kind", *keys, required=False) or "captions"
+        try:
+            kind = check_kind(kind)
+        except CaptionError as error:
+            raise self.fail(error.message, *keys, "kind") from None
         label = self.text(item, "label", *keys, required=False) or languages.autonym(language)
         if not label:
             raise self.fail(f"caption language '{language}' needs a 'label'", *keys)
         default = item.get("default", False)
         if not isinstance(default, bool):
             raise self.fail("'default' must be true or false", *keys, "default")
-        return CaptionSpec(path, language, label, default)
+        return CaptionSpec(path, language, label, default, kind)
 
     def images(self, folder: Path) -> tuple[ImageSpec, ...]:
         """Validate the ``images`` list (alt text is checked at ingest with the file's metadata)."""

@@ -15,8 +15,16 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 import captions
+from captions.quality import check_track
+from captions.transcript import build_full_transcript, transcript_json
 from media import images
-from media.clips import ClipResult, ProgressCallback, file_hash, prepare_clip, settings_key
+from media.clips import (
+    ClipResult,
+    ProgressCallback,
+    file_hash,
+    prepare_clip,
+    settings_key,
+)
 from media.commands import ClipSettings
 from media.errors import ImageError
 from media.files import write_text_atomic
@@ -31,7 +39,7 @@ from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 Log = Callable[[str], None]
 
@@ -93,6 +101,7 @@ def ingest_bundle(folder: Path | str, library: Library,
     info = probe(bundle.video.path) if bundle.video else None
     if info is not None:
         _check_clip(bundle, info, tracks, options.limits)
+        notes.extend(_check_caption_quality(bundle, info, tracks))
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
     hashes = {p: file_hash(p) for p in bundle.files}
@@ -134,10 +143,43 @@ def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list, limits: InputLimi
     if spec.poster_at is not None and info.has_video and spec.poster_at >= info.duration:
         raise BundleError(f"poster_at {spec.poster_at:g} s is after the end of the clip "
                           f"({info.duration:.1f} s)", bundle.article_file)
-    if info.has_audio and not tracks:
+    if info.has_audio and not any(spec.shown_as_text for spec in spec.captions):
         # WCAG 1.2.2: prerecorded audio needs captions.
         raise BundleError("the clip has sound but the front matter lists no caption files",
                           bundle.article_file)
+
+
+def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
+    """Return the cues of the ``kind`` track in ``language`` (else its primary language)."""
+    matches = [(spec.language, track) for spec, track in zip(specs, tracks) if spec.kind == kind]
+    for same in (lambda tag: tag == language,
+                 lambda tag: languages.primary(tag) == languages.primary(language)):
+        for tag, track in matches:
+            if same(tag):
+                return track.cues
+    return ()
+
+
+def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> list[str]:
+    """Return caption quality problems as notes; with ``strict: true``, refuse them.
+
+    Captions and subtitles are checked against the default profile and the
+    clip's length. Descriptions are voiced and chapter titles are headings,
+    so the limits of on-screen text do not apply to them; they are only read.
+    """
+    problems = []
+    for spec, track in zip(bundle.video.captions, tracks):
+        if not spec.shown_as_text:
+            continue
+        problems += check_track(track, clip_duration=info.duration,
+                                frame_rate=info.frame_rate or 25.0)
+    # decoding warnings are already notes, from the track itself
+    problems = [problem for problem in problems if problem.code != "encoding"]
+    if bundle.strict and problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise BundleError(f"caption quality problem with 'strict: true': {problems[0]}{more}",
+                          bundle.article_file)
+    return [str(problem) for problem in problems]
 
 
 def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> _Photo:
@@ -225,20 +267,30 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
 def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
                    written: list[Path]) -> dict:
     spec = bundle.video
-    track_docs = []
+    track_docs, extra_docs = [], []
     for caption_spec, track in zip(spec.captions, tracks):
         text = captions.to_webvtt(track)
         vtt_path = library.media_dir / f"{_hash(text)}.vtt"
         if not vtt_path.exists():
             write_text_atomic(vtt_path, text)
             written.append(vtt_path)
-        track_docs.append({
-            "src": vtt_path.name, "language": caption_spec.language,
-            "dir": languages.direction(caption_spec.language), "label": caption_spec.label,
-            "default": caption_spec.default,
-            "transcript": [{"start": p.start, "end": p.end, "text": p.text}
-                           for p in captions.build_transcript(track.cues)],
-        })
+        doc = {"src": vtt_path.name, "kind": caption_spec.kind,
+               "language": caption_spec.language,
+               "dir": languages.direction(caption_spec.language), "label": caption_spec.label,
+               "default": caption_spec.default}
+        if caption_spec.shown_as_text:
+            described = _companion(spec.captions, tracks, "descriptions", caption_spec.language)
+            chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
+            full = build_full_transcript(track.cues, described, chaptered)
+            doc["transcript"] = transcript_json(full)["sections"]
+            track_docs.append(doc)
+        else:
+            if caption_spec.kind == "chapters":
+                doc["chapters"] = [{"start": cue.start, "end": cue.end,
+                                    "title": captions.cue_plain_text(cue.text)}
+                                   for cue in captions.sorted_cues(track)
+                                   if captions.cue_plain_text(cue.text)]
+            extra_docs.append(doc)
     track_docs.sort(key=lambda t: not t["default"])
     main = clip.main
     playable = [main, *clip.of_kind("rendition"), *clip.of_kind("webm")]
@@ -258,6 +310,7 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
             "images": [{"src": p.path.name, "width": p.width, "height": p.height,
                         "type": p.media_type} for p in posters]},
         "tracks": track_docs,
+        "extra_tracks": extra_docs,
     }
 
 

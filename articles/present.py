@@ -48,9 +48,17 @@ def video_model(video: dict | None, url) -> dict | None:
     if video is None:
         return None
     tracks = [{**t, "url": url(t["src"]),
-               "paragraphs": [{**p, "clock": format_clock(p["start"]), "second": int(p["start"])}
-                              for p in t["transcript"]]}
+               "sections": [{**section, "clock": format_clock(section["start"]),
+                             "second": int(section["start"]),
+                             "paragraphs": [{**p, "clock": format_clock(p["start"]),
+                                             "second": int(p["start"])}
+                                            for p in section["paragraphs"]]}
+                            for section in t["transcript"]]}
               for t in video["tracks"]]
+    extra = [{**t, "url": url(t["src"])} for t in video.get("extra_tracks", ())]
+    chapters = next((t for t in extra if t["kind"] == "chapters"
+                     and t["language"] == (tracks[0]["language"] if tracks else None)),
+                    next((t for t in extra if t["kind"] == "chapters"), None))
     poster = video.get("poster")
     return {
         **video,
@@ -61,6 +69,11 @@ def video_model(video: dict | None, url) -> dict | None:
         "iso_duration": iso_duration(video["duration"]),
         "size_text": file_size(video["size"]),
         "tracks": tracks,
+        "extra_tracks": extra,
+        "chapters": [{**c, "clock": format_clock(c["start"]), "second": int(c["start"])}
+                     for c in chapters["chapters"]] if chapters else [],
+        "chapters_language": chapters["language"] if chapters else None,
+        "has_descriptions": any(t["kind"] == "descriptions" for t in extra),
         "languages": ", ".join(t["label"] for t in tracks),
     }
 
@@ -147,6 +160,8 @@ def structured_data(document: dict, media_url, page_url: str) -> dict:
                                     if p["type"] == "image/jpeg"]
         if video.get("tracks"):
             # The transcript belongs on the page; search engines read it from here too.
-            clip["transcript"] = " ".join(p["text"] for p in video["tracks"][0]["transcript"])
+            clip["transcript"] = " ".join(
+                p["text"] for section in video["tracks"][0]["transcript"]
+                for p in section["paragraphs"])
         data["audio" if video["kind"] == "audio" else "video"] = clip
     return data

@@ -137,6 +137,10 @@ def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> 
         if story is TOP_STORY:
             write_text_atomic(staging / "clip.de.srt", to_srt(story["captions_de"]))
             captions.append({"file": "clip.de.srt", "language": "de", "label": "Deutsch"})
+            for kind in ("descriptions", "chapters"):
+                name = f"clip.en.{kind}.vtt"
+                write_text_atomic(staging / name, to_vtt(story[f"{kind}_en"]))
+                captions.append({"file": name, "language": "en", "kind": kind})
         elif story is LIBRARY_STORY:
             # One bundle uses YouTube's SBV format, so every reader gets exercised.
             (staging / "clip.en.vtt").unlink()

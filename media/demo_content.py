@@ -60,6 +60,19 @@ next week.
         (26.6, 30.2, "Die erste Nachtfähre erreicht\nMarrow Island kurz nach Mitternacht."),
         (30.4, 31.8, "[Schiffshorn]"),
     ],
+    # What a blind viewer would miss, read out by the browser or shown in the
+    # transcript in brackets (WCAG 1.2.3 and 1.2.5).
+    "descriptions_en": [
+        (0.5, 4.0, "Night. A ferry with its lights on waits at a quay; passengers walk up the ramp."),
+        (8.2, 11.5, "In the wheelhouse, the captain checks the instruments."),
+        (15.6, 19.0, "The deck is full: nurses in uniform, a school band with instrument cases."),
+        (26.6, 30.2, "The lights of Marrow Island come into view across the dark water."),
+    ],
+    "chapters_en": [
+        (0.0, 8.0, "Leaving Port Elsey"),
+        (8.0, 19.0, "The repaired ferry"),
+        (19.0, 32.0, "Passengers and the arrival"),
+    ],
 }
 
 LIBRARY_STORY = {

@@ -56,6 +56,29 @@ def test_article_has_headline_date_teaser_body_and_more_stories(client):
     assert links == ["/articles/reading-room-stays-open", "/articles/school-roof-garden"]
 
 
+def test_chapters_are_links_that_start_the_clip_at_each_chapter(client):
+    page = soup(client.get(ARTICLE))
+    nav = page.find("nav", class_="app-chapters")
+    assert nav["aria-labelledby"] == "chapters-heading"
+    links = [(a["href"], " ".join(a.get_text().split())) for a in nav.find_all("a")]
+    assert links == [("?t=0#player", "0:00 Leaving Port Elsey"),
+                     ("?t=8#player", "0:08 The repaired ferry"),
+                     ("?t=19#player", "0:19 Passengers and the arrival")]
+
+
+def test_transcript_has_chapter_headings_speakers_and_bracketed_descriptions(client):
+    page = soup(client.get(ARTICLE))
+    english = page.find(id="transcript").find("details", lang="en")
+    assert [h.get_text() for h in english.find_all("h3")] == [
+        "Leaving Port Elsey", "The repaired ferry", "Passengers and the arrival"]
+    description = english.find("p", class_="app-transcript__description")
+    assert "[Night. A ferry with its lights on waits at a quay" in description.get_text()
+    assert description.find("a")["href"] == "?t=0#player"
+    speakers = [b.get_text() for b in english.find_all("b", class_="app-transcript__speaker")]
+    assert speakers[:2] == ["Narrator:", "Captain:"]
+    assert "Audio description" in page.find("figure", id="player").get_text()
+
+
 def test_video_element_has_controls_captions_and_fallback(client):
     page = soup(client.get(ARTICLE))
     video = page.find("video")
@@ -70,7 +93,8 @@ def test_video_element_has_controls_captions_and_fallback(client):
     children = [child.name for child in video.find_all(["source", "track"])]
     assert children == sorted(children, key=lambda name: name != "source")
     assert [(t["kind"], t["srclang"], t["label"], t.has_attr("default")) for t in tracks] == [
-        ("captions", "en", "English", True), ("captions", "de", "Deutsch", False)]
+        ("captions", "en", "English", True), ("captions", "de", "Deutsch", False),
+        ("descriptions", "en", "English", False), ("chapters", "en", "English", False)]
     fallback = video.find("p")
     hrefs = {a["href"]: a for a in fallback.find_all("a")}
     assert "#transcript" in hrefs

@@ -177,7 +177,9 @@ def test_video_metadata_captions_range_and_playback_work(page, live_server):
       kind: el.track.kind, language: el.track.language, label: el.track.label, mode: el.track.mode,
       cues: el.track.cues ? el.track.cues.length : 0,
       first: el.track.cues && el.track.cues.length ? el.track.cues[0].text : null}))""")
-    english, german = tracks
+    english, german, descriptions, chapters = tracks
+    assert (descriptions["kind"], chapters["kind"]) == ("descriptions", "chapters")
+    assert descriptions["mode"] != "showing" and chapters["mode"] != "showing"
     assert english["kind"] == "captions" and english["language"] == "en"
     assert english["mode"] == "showing"
     assert english["cues"] == 9

@@ -79,7 +79,8 @@ def test_demo_top_story_is_a_real_clip_that_needs_preparing(demo_content):
     assert data["video_codec"] != "h264"
     assert data["has_audio"]
     files = sorted(p.name for p in (demo_content / "night-ferry-returns").iterdir())
-    assert files == ["article.md", "clip.de.srt", "clip.en.vtt", "clip.mp4", "photo.jpg"]
+    assert files == ["article.md", "clip.de.srt", "clip.en.chapters.vtt",
+                     "clip.en.descriptions.vtt", "clip.en.vtt", "clip.mp4", "photo.jpg"]
 
 
 def test_ingest_needs_at_least_one_bundle():

@@ -70,11 +70,15 @@ def test_both_caption_tracks_are_utf8_webvtt(demo_library):
 
 
 def test_transcript_is_built_from_the_captions(demo_library):
-    english = top_story(demo_library)["video"]["tracks"][0]["transcript"]
+    sections = top_story(demo_library)["video"]["tracks"][0]["transcript"]
+    english = [p for section in sections for p in section["paragraphs"]]
     text = " ".join(p["text"] for p in english)
     assert "twenty to midnight" in text
     assert "<v" not in text
     assert english[0]["start"] == pytest.approx(0.5)
+    assert {p["kind"] for p in english} == {"speech", "description"}
+    assert [section["title"] for section in sections] == [
+        "Leaving Port Elsey", "The repaired ferry", "Passengers and the arrival"]
 
 
 def test_photo_credit_comes_from_the_file_metadata(demo_library, demo_content):
@@ -188,7 +192,31 @@ def _focus_out_of_range(b):
     replace_in_article(b, "    caption: Made with Pillow.\n", "    caption: Made with Pillow.\n    focus: [1.5, 0]\n")
 
 
+def _unknown_track_kind(b):
+    replace_in_article(b, "      language: en\n", "      language: en\n      kind: karaoke\n")
+
+
+def _invalid_language_tag(b):
+    replace_in_article(b, "      language: en\n", "      language: english!\n")
+
+
+def _only_chapters_for_a_clip_with_sound(b):
+    replace_in_article(b, "      language: en\n", "      language: en\n      kind: chapters\n")
+
+
+def _strict_bundle_with_a_caption_problem(b):
+    replace_in_article(b, "language: en\nsummary", "language: en\nstrict: true\nsummary")
+    (b / "clip.en.vtt").write_text(
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n"
+        "A caption line far longer than anyone could read in time on a phone\n",
+        encoding="utf-8")
+
+
 BAD_BUNDLES = [
+    (_unknown_track_kind, "article.md:", "unknown track kind 'karaoke'"),
+    (_invalid_language_tag, "article.md:", "not a valid BCP 47 language tag"),
+    (_only_chapters_for_a_clip_with_sound, "article.md", "no caption files"),
+    (_strict_bundle_with_a_caption_problem, "clip.en.vtt:3", "line-too-long"),
     (_focus_out_of_range, "article.md:", "'focus' must be [x, y]"),
     (_missing_clip, "clip.mp4", "file not found"),
     (_missing_captions, "clip.en.vtt", "file not found"),
@@ -231,6 +259,16 @@ def test_bad_bundle_gives_one_line_and_leaves_the_library_as_it_was(
     assert "Traceback" not in result.stderr
     assert tree_state(library) == before
     assert tree_state(small_bundle) == bundle_before
+
+
+def test_caption_quality_problems_are_notes_unless_strict(tmp_path, small_bundle):
+    (small_bundle / "clip.en.vtt").write_text(
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n"
+        "A caption line far longer than anyone could read in time on a phone\n",
+        encoding="utf-8")
+    result = run_media_cli("ingest", str(small_bundle), "--library", str(tmp_path / "lib"))
+    assert result.returncode == 0, result.stderr
+    assert f"{small_bundle / 'clip.en.vtt'}:3: warning line-too-long:" in result.stderr
 
 
 def test_one_bad_bundle_does_not_stop_the_others(tmp_path, small_bundle):

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import require_tool
 
+from media.demo_content import TOP_STORY
+
 HEADLINES = (
     "The night ferry to Marrow Island sails again",
     "Port Elsey's reading room stays open until midnight",
@@ -17,7 +19,9 @@ HEADLINES = (
 )
 # Sound cues in the demo captions; any other [bracketed] text is a text browser's stand-in for an
 # image without alt: lynx prints [photo.jpg], w3m a cut-down name such as [photo] or [3efb21c5].
-SOUND_CUES = {"[Ship's horn]", "[Schiffshorn]"}
+# bracketed text that the transcript shows on purpose: sound cues and audio descriptions
+SOUND_CUES = {"[Ship's horn]", "[Schiffshorn]",
+              *(f"[{text}]" for _, _, text in TOP_STORY["descriptions_en"])}
 
 BROWSERS = {
     "lynx": lambda tool, url: [tool, "-dump", "-nolist", "-display_charset=utf-8", "-width=100", url],
@@ -54,6 +58,8 @@ def test_article_reads_in_a_text_browser(reader, live_server):
     assert "More stories" in text
     assert HEADLINES[1] in text and HEADLINES[2] in text
     assert "[Ship's horn]" in text
+    assert "[In the wheelhouse, the captain checks the instruments.]" in text
+    assert "Chapters 1. 0:00 Leaving Port Elsey 2. 0:08 The repaired ferry" in text
     assert image_placeholders(text) == set()
 
 
