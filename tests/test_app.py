@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 from urllib.parse import urlsplit
 
 import pytest
@@ -398,3 +399,36 @@ def test_article_without_photos_uses_its_credited_poster_on_the_home_page(tmp_pa
         assert teaser.find("img")["alt"] == poster_alt
         assert teaser.find(class_="app-figure__credit").get_text() == f"Image: {credit}"
         assert teaser.find("source")["type"] == "image/webp"
+
+
+HOSTILE = ['"><img src=x onerror=alert(1)>', "<script>alert(1)</script>",
+           "javascript:alert(1)", "' onmouseover='alert(1)"]
+
+
+def test_markup_in_captions_voices_descriptions_and_chapters_stays_text(tmp_path, small_bundle):
+    from articles.ingest import ingest_bundle
+    from articles.store import Library
+    from tests.test_ingest import replace_in_article
+    escaped = [html_module.escape(payload, quote=False) for payload in HOSTILE]
+    (small_bundle / "clip.en.vtt").write_text(
+        f"WEBVTT\n\n00:00:00.000 --> 00:00:00.900\n<v {escaped[3]}>{escaped[0]}\n\n"
+        f"00:00:01.000 --> 00:00:01.900\n<c.x\"onclick=alert(1)>{escaped[1]}</c>\n", encoding="utf-8")
+    (small_bundle / "clip.en.descriptions.vtt").write_text(
+        f"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{escaped[2]}\n", encoding="utf-8")
+    (small_bundle / "clip.en.chapters.vtt").write_text(
+        f"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n{escaped[1]}\n", encoding="utf-8")
+    replace_in_article(small_bundle, "      language: en\n",
+                       "      language: en\n    - file: clip.en.descriptions.vtt\n"
+                       "      language: en\n      kind: descriptions\n"
+                       "    - file: clip.en.chapters.vtt\n      language: en\n      kind: chapters\n")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(small_bundle, library)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    html = client.get("/articles/small-story").get_data(as_text=True)
+    page = BeautifulSoup(html, "html.parser")
+    assert page.find("img", src="x") is None
+    assert not page.find_all(attrs={"onerror": True}) and not page.find_all(attrs={"onmouseover": True})
+    assert len(page.find_all("script")) == 1 and page.find("script")["type"] == "application/ld+json"
+    text = page.get_text()
+    for payload in HOSTILE:
+        assert payload in text
