@@ -12,23 +12,17 @@ from pathlib import Path
 
 import click
 
-from captions import CaptionError, load_captions, to_srt, to_webvtt
-from captions.profiles import PROFILES
-from captions.quality import check_file
-from captions.transcript import (
-    build_full_transcript,
-    transcript_html,
-    transcript_json,
-    transcript_text,
-)
-from captions.webvtt_parser import parse_webvtt_file
-
 from .errors import MediaError
 from .files import write_text_atomic
 
+# The captions package is imported inside each command, so that the other
+# media commands (and every ingest) start without loading it. These names
+# are kept equal to captions.profiles.PROFILES by a test.
+PROFILE_NAMES = ("newsreel", "netflix-en", "bbc", "dcmp")
+
 # exit codes of ``check``, a contract with scripts and CI jobs
 CLEAN, QUALITY_PROBLEMS, INVALID = 0, 1, 2
-_CONVERT_TO = {".vtt": to_webvtt, ".srt": to_srt}
+_CONVERT_TO = {".vtt": "to_webvtt", ".srt": "to_srt"}
 
 
 @click.group()
@@ -49,6 +43,8 @@ def parse(file: Path, as_json: bool) -> None:
     Example:
       python -m media captions parse content/night-ferry-returns/captions.en.vtt --json
     """
+    from captions import CaptionError
+    from captions.webvtt_parser import parse_webvtt_file
     try:
         parsed = parse_webvtt_file(file)
     except CaptionError as error:
@@ -67,7 +63,7 @@ def parse(file: Path, as_json: bool) -> None:
 
 @captions.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--profile", type=click.Choice(sorted(PROFILES)), default="newsreel",
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="newsreel",
               show_default=True, help="The caption guidelines to check against.")
 @click.option("--video", "clip", type=click.Path(dir_okay=False, path_type=Path),
               help="The clip: find cues past its end and sound with no caption.")
@@ -82,6 +78,7 @@ def check(file: Path, profile: str, clip: Path | None, as_json: bool) -> None:
       python -m media captions check captions.en.vtt --profile netflix-en
       python -m media captions check captions.en.vtt --video clip.mp4 --json
     """
+    from captions.quality import check_file
     duration = sound = None
     frame_rate = 25.0
     if clip is not None:
@@ -132,16 +129,18 @@ def convert(source: Path, target: Path) -> None:
     Example:
       python -m media captions convert interview.srt interview.vtt
     """
-    writer = _CONVERT_TO.get(target.suffix.lower())
-    if writer is None:
+    import captions
+    writer_name = _CONVERT_TO.get(target.suffix.lower())
+    if writer_name is None:
         raise click.ClickException(
             f"{target}: cannot write '{target.suffix or 'no extension'}' (use .vtt or .srt)")
     if target.exists() and target.resolve() == source.resolve():
         raise click.ClickException(f"{target}: is the source file; choose another name")
     try:
-        track = load_captions(source)
-    except CaptionError as error:
+        track = captions.load_captions(source)
+    except captions.CaptionError as error:
         raise click.ClickException(str(error)) from None
+    writer = getattr(captions, writer_name)
     for warning in track.warnings:
         click.echo(f"warning: {warning}", err=True)
     try:
@@ -166,6 +165,13 @@ def transcript(file: Path, descriptions: Path | None, chapters: Path | None,
     Example:
       python -m media captions transcript captions.en.vtt --chapters chapters.vtt --format html
     """
+    from captions import CaptionError, load_captions
+    from captions.transcript import (
+        build_full_transcript,
+        transcript_html,
+        transcript_json,
+        transcript_text,
+    )
     try:
         tracks = [load_captions(path) if path else None
                   for path in (file, descriptions, chapters)]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -156,10 +157,19 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
              poster_at: float | None, threads: int | None,
              on_progress: ProgressCallback | None, log: Log) -> ClipResult:
     method, reasons = plan(info, settings)
-    audio_filter, level = _loudness(info, settings, log)
     ffmpeg_bin = tools.ffmpeg()
     written: list[Output] = []
+    early_posters = None
+    if info.has_video and method == "remux":
+        # A remux copies the video stream, so the source's frames are the
+        # output's: the posters are made from the source while ffmpeg
+        # measures loudness and remuxes, instead of after them.
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posters")
+        early_posters = pool.submit(write_posters, info.path, info.duration, out_dir, key,
+                                    at=poster_at, widths=POSTER_WIDTHS)
+        pool.shutdown(wait=False)
     try:
+        audio_filter, level = _loudness(info, settings, log)
         if info.has_video:
             def main_argv(tmp: Path) -> list[str]:
                 if method == "remux":
@@ -180,8 +190,11 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
                     lambda tmp: commands.webm_command(ffmpeg_bin, info, tmp, settings,
                                                       audio_filter, threads),
                     info, out_dir / f"{key}.webm", "webm", "WebM", on_progress, log))
-            poster = write_posters(written[0].path, written[0].duration, out_dir, key,
-                                   at=poster_at, widths=POSTER_WIDTHS)
+            if early_posters is not None:
+                poster = early_posters.result()
+            else:
+                poster = write_posters(written[0].path, written[0].duration, out_dir, key,
+                                       at=poster_at, widths=POSTER_WIDTHS)
             written += [Output(image.path, "poster", image.media_type, image.format.lower(),
                                image.width, image.height, None, image.path.stat().st_size)
                         for image in poster.images]
@@ -192,11 +205,23 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
                 info, out_dir / f"{key}.m4a", "audio", method, on_progress, log))
             poster_time = None
     except BaseException:
+        if early_posters is not None:
+            _discard_posters(early_posters)
         for output in written:
             output.path.unlink(missing_ok=True)
         raise
     return ClipResult(key, info.has_audio, method, tuple(reasons), level, audio_filter is not None,
                       poster_time, tuple(written))
+
+
+def _discard_posters(posters: Future) -> None:
+    """Wait for posters being made beside a failed run, then delete what they wrote."""
+    try:
+        poster = posters.result()
+    except Exception:  # noqa: BLE001  (the failed run's own error is the one to report)
+        return
+    for image in poster.images:
+        image.path.unlink(missing_ok=True)
 
 
 def _loudness(info: VideoInfo, settings: ClipSettings, log: Log) -> tuple[str | None, str | None]:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 import math
 import struct
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,10 @@ JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 TIMEOUT = 600           # seconds for one ffmpeg run, at least
 MIN_KEYFRAMES = 3       # fewer keyframes than this: sample frames instead
+_POSTER_FORMATS = {
+    "JPEG": ("jpg", {"quality": JPEG_QUALITY, "optimize": True, "progressive": True}),
+    "WEBP": ("webp", {"quality": WEBP_QUALITY, "method": 4}),
+}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MEDIA_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
 
@@ -237,11 +243,20 @@ def choose_poster_time(clip: Path | str, duration: float, count: int = 24) -> fl
 
 def _keyframe_candidates(clip: Path | str, duration: float) -> tuple[list[float], list[Image.Image]]:
     """Return (times, frames) of the keyframes inside the clip's middle, or two empty lists."""
-    times = keyframe_times(clip)
+    # ffprobe lists the keyframes while ffmpeg decodes them: two processes,
+    # each mostly waiting on its own start-up and reads, side by side.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyframes") as pool:
+        listing = pool.submit(keyframe_times, clip)
+        try:
+            frames = _pipe_frames(keyframes_candidates_command(tools.ffmpeg(), clip), clip,
+                                  duration)
+        except MediaError:
+            listing.result()  # ffprobe's reason, when it has one, is the clearer one
+            raise
+        times = listing.result()
     low, high = duration * EDGE_SKIP, duration * (1 - EDGE_SKIP)
     if sum(low <= t <= high for t in times) < MIN_KEYFRAMES:
         return [], []
-    frames = _pipe_frames(keyframes_candidates_command(tools.ffmpeg(), clip), clip, duration)
     if len(frames) != len(times):
         return [], []  # the decoder dropped or added one: the times would not match
     # Floored to the millisecond: seeking to a time just before a keyframe
@@ -279,18 +294,26 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
         # frame starts; its first frame is then the only choice.
         time = 0.0
         frame = _extract_frame(clip, time)
-    images = []
-    for width in [w for w in widths if w <= frame.width] or [frame.width]:
-        height = max(1, round(frame.height * width / frame.width))
-        sized = frame if width == frame.width else frame.resize(
+    sizes = [(width, max(1, round(frame.height * width / frame.width)))
+             for width in [w for w in widths if w <= frame.width] or [frame.width]]
+    jobs = [(size, fmt) for size in sizes for fmt in _POSTER_FORMATS]
+
+    def encode(job: tuple[tuple[int, int], str]) -> PosterImage:
+        (width, height), fmt = job
+        # A copy even at full size: Image.save keeps its options on the
+        # image object, so two threads must never save the same one.
+        sized = frame.copy() if width == frame.width else frame.resize(
             (width, height), Image.Resampling.LANCZOS)
-        for fmt, suffix, options in (
-                ("JPEG", "jpg", {"quality": JPEG_QUALITY, "optimize": True, "progressive": True}),
-                ("WEBP", "webp", {"quality": WEBP_QUALITY, "method": 4})):
-            target = out_dir / f"{base_name}-{width}.{suffix}"
-            with atomic_output(target) as tmp:
-                sized.save(tmp, fmt, **options)
-            images.append(PosterImage(target, width, height, fmt, _MEDIA_TYPES[fmt]))
+        suffix, options = _POSTER_FORMATS[fmt]
+        target = out_dir / f"{base_name}-{width}.{suffix}"
+        with atomic_output(target) as tmp:
+            sized.save(tmp, fmt, **options)
+        return PosterImage(target, width, height, fmt, _MEDIA_TYPES[fmt])
+
+    # Pillow releases the GIL while it resizes and encodes: one thread per core.
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1),
+                            thread_name_prefix="poster") as pool:
+        images = list(pool.map(encode, jobs))
     images.sort(key=lambda i: (i.width, i.format))
     return Poster(time, chosen, tuple(images))
 

@@ -179,3 +179,9 @@ def test_transcript_of_a_missing_file_is_one_line(tmp_path):
     result = run_media_cli("captions", "transcript", str(missing))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and str(missing) in result.stderr
+
+
+def test_the_profile_choices_are_the_profiles():
+    from captions.profiles import PROFILES
+    from media.captions_cli import PROFILE_NAMES
+    assert sorted(PROFILE_NAMES) == sorted(PROFILES)
