@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import io
 import math
-import struct
 import os
+import struct
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
