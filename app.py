@@ -2,46 +2,67 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import os
+from pathlib import Path
+
+from flask import Flask, make_response, render_template
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException
 
 from articles.store import library_path
 from media.cli import cli as media_cli
-from web import embed, feeds, pages, search
+from web import embed, feeds, headers, pages, search, static
 from web import media as media_views
+from web.headers import CONTENT_SECURITY_POLICY
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
-    "media-src 'self'", "font-src 'self'", "connect-src 'self'", "base-uri 'none'",
-    "form-action 'self'", "frame-ancestors 'none'",
-])
+__all__ = ["CONTENT_SECURITY_POLICY", "ProductionConfigError", "create_app", "in_production"]
+
+
+class ProductionConfigError(RuntimeError):
+    """A setting that must never reach a public server, such as debug mode."""
+
+
+def in_production() -> bool:
+    """Return True under gunicorn or when NEWSREEL_ENV is "production"."""
+    return (os.environ.get("NEWSREEL_ENV") == "production"
+            or os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Create the app; ``test_config`` overrides settings such as ``LIBRARY``."""
-    app = Flask(__name__, instance_relative_config=True)
+    """Create the app; ``test_config`` overrides settings such as ``LIBRARY``.
+
+    Settings also come from ``NEWSREEL_*`` environment variables
+    (``NEWSREEL_MEDIA_HANDOFF=nginx`` sets ``MEDIA_HANDOFF``).
+
+    :raises ProductionConfigError: debug or testing mode in production.
+    """
+    # The static route is web.static's, which hashes URLs and answers ranges.
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(LIBRARY=str(library_path()), SITE_NAME="Newsreel")
+    app.config.from_prefixed_env("NEWSREEL")
     if test_config:
         app.config.update(test_config)
+    if in_production() and (app.debug or app.testing):
+        raise ProductionConfigError(
+            "debug and testing mode are for development only: unset FLASK_DEBUG / DEBUG / TESTING "
+            "(NEWSREEL_ENV is production or the app runs under gunicorn)")
     # A missing template variable is a bug, never an empty string on the page.
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["fail"] = _template_fail
     app.cli.add_command(media_cli, "media")
 
+    headers.register(app)
+    static.register(app, Path(app.root_path) / "static")
     for part in (pages, media_views, search, feeds, embed):
         part.register(app)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_template("error.html", error=error), error.code
-
-    @app.after_request
-    def security_headers(response):
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        response = make_response(render_template("error.html", error=error), error.code)
+        # What the error itself must say: Allow for 405, Content-Range for 416.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response
 
     return app

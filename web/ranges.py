@@ -1,0 +1,301 @@
+"""Files over HTTP: conditional requests and byte ranges (RFC 9110), sent with seek + wsgi.file_wrapper.
+
+Range choices: a malformed ``Range`` or ``If-Range`` is ignored (full ``200``);
+ranges that overlap are ignored too, as RFC 9110 allows for a header that looks
+like an attack; several ranges become a ``multipart/byteranges`` response;
+more than ``MAX_RANGES`` ranges is a ``400``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import secrets
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import Response, abort, request
+from werkzeug.datastructures import ETags
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import http_date, parse_date, parse_etags
+from werkzeug.wsgi import wrap_file
+
+from . import compression
+
+BUFFER_SIZE = 256 * 1024
+DEFAULT_MAX_RANGES = 8
+_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
+
+
+class RangeRequestError(ValueError):
+    """A Range header asking for more ranges than a client ever needs: refused with 400."""
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    """An inclusive byte range of a representation."""
+
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        """Return the number of bytes in the range."""
+        return self.end - self.start + 1
+
+    def content_range(self, size: int) -> str:
+        """Return the Content-Range value of this range of a ``size``-byte representation."""
+        return f"bytes {self.start}-{self.end}/{size}"
+
+
+def parse_range(header: str | None, size: int, max_ranges: int = DEFAULT_MAX_RANGES
+                ) -> list[ByteRange] | None:
+    """Return the satisfiable ranges of a Range header: None to ignore it, [] for a 416.
+
+    :raises RangeRequestError: the header lists more than ``max_ranges`` ranges.
+    """
+    if not header or size == 0:
+        return None
+    unit, sep, spec_list = header.partition("=")
+    if not sep or unit.strip().lower() != "bytes":
+        return None
+    # RFC 9110 5.6.1: empty list elements are allowed and not counted.
+    specs = [spec.strip(" \t") for spec in spec_list.split(",")]
+    specs = [spec for spec in specs if spec]
+    if not specs:
+        return None
+    if len(specs) > max_ranges:
+        raise RangeRequestError(f"{len(specs)} ranges requested, at most {max_ranges} are served")
+    ranges = []
+    for spec in specs:
+        found = _RANGE_SPEC.fullmatch(spec)
+        if not found or found.group(1) == found.group(2) == "":
+            return None
+        first, last = found.groups()
+        if first == "":
+            suffix = int(last)
+            if suffix > 0:
+                ranges.append(ByteRange(max(0, size - suffix), size - 1))
+            continue
+        start = int(first)
+        if last != "" and int(last) < start:
+            return None
+        if start < size:
+            ranges.append(ByteRange(start, size - 1 if last == "" else min(int(last), size - 1)))
+    ordered = sorted(ranges, key=lambda r: r.start)
+    if any(b.start <= a.end for a, b in itertools.pairwise(ordered)):
+        return None
+    return ranges
+
+
+def file_etag(st: os.stat_result) -> str:
+    """Return a strong ETag from a file's mtime and size, in nginx's format so both agree."""
+    return f'"{int(st.st_mtime):x}-{st.st_size:x}"'
+
+
+def variant_etag(etag: str, encoding: str) -> str:
+    """Return the ETag of the ``encoding``-compressed form of a representation."""
+    return etag if encoding == "identity" else f'{etag[:-1]}-{encoding}"'
+
+
+def if_range_allows(value: str | None, etag: str, last_modified: int) -> bool:
+    """Return True when an If-Range value (absent, entity-tag or date) still matches the file."""
+    if value is None:
+        return True
+    value = value.strip()
+    if value.startswith(('"', "W/")):
+        # Strong comparison: a weak tag never matches.
+        return value == etag
+    date = parse_date(value)
+    return date is not None and int(date.timestamp()) == last_modified
+
+
+def precondition_status(headers, etags: tuple[str, ...], last_modified: int | None) -> int | None:
+    """Return 412 or 304 when the request's preconditions say so (RFC 9110 13.2.2), else None.
+
+    ``etags`` are the strong tags that stand for the selected representation.
+    """
+    if_match = headers.get("If-Match")
+    if if_match is not None:
+        wanted = parse_etags(if_match)
+        if not (wanted.star_tag or any(wanted.contains(tag.strip('"')) for tag in etags)):
+            return 412
+    elif last_modified is not None and headers.get("If-Unmodified-Since"):
+        date = parse_date(headers["If-Unmodified-Since"])
+        if date is not None and last_modified > int(date.timestamp()):
+            return 412
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        if etags_match_weakly(parse_etags(if_none_match), etags):
+            return 304
+    elif last_modified is not None and headers.get("If-Modified-Since"):
+        date = parse_date(headers["If-Modified-Since"])
+        if date is not None and last_modified <= int(date.timestamp()):
+            return 304
+    return None
+
+
+def etags_match_weakly(wanted: ETags, etags: tuple[str, ...]) -> bool:
+    """Return True when any of ``etags`` is in an If-None-Match list (weak comparison)."""
+    return wanted.star_tag or any(wanted.contains_weak(tag.strip('"')) for tag in etags)
+
+
+def open_regular_file(path: Path) -> tuple[BinaryIO, os.stat_result] | None:
+    """Open a regular file that is not a symlink; None when it is missing or anything else."""
+    def nofollow(name, flags):
+        return os.open(name, flags | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    try:
+        # O_NOFOLLOW: a symlink planted in a served folder never leads out of it.
+        # O_NONBLOCK: opening a FIFO must not hang the worker; it is refused below.
+        handle = open(path, "rb", opener=nofollow)  # noqa: SIM115 - the response closes it
+    except (OSError, ValueError):
+        return None
+    st = os.fstat(handle.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        handle.close()
+        return None
+    return handle, st
+
+
+class FileSlice:
+    """``length`` bytes of an open file from ``start``: read() for any server, fileno() for sendfile."""
+
+    def __init__(self, handle: BinaryIO, start: int, length: int):
+        self._handle = handle
+        self._remaining = length
+        # gunicorn's sendfile starts at the descriptor's position and sends Content-Length bytes.
+        handle.seek(start)
+
+    def read(self, size: int = -1) -> bytes:
+        """Return the next bytes of the slice, at most ``size``."""
+        if self._remaining <= 0:
+            return b""
+        size = self._remaining if size < 0 else min(size, self._remaining)
+        data = self._handle.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def fileno(self) -> int:
+        """Return the file descriptor, for the server's sendfile."""
+        return self._handle.fileno()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Move the file position (socket.sendfile puts it after the bytes it sent)."""
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        """Return the file position."""
+        return self._handle.tell()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._handle.close()
+
+
+def send_file(handle: BinaryIO, st: os.stat_result, mimetype: str, cache_control: str, *,
+              max_ranges: int = DEFAULT_MAX_RANGES,
+              compressed: Callable[[str], bytes] | None = None) -> Response:
+    """Answer the current request for an open file: 200, 206, 304, 412 or 416; closes ``handle`` when done.
+
+    ``compressed(encoding)`` returns the file's bytes in that encoding, for text
+    files a client may receive compressed when it asks for the whole file.
+    """
+    size, last_modified = st.st_size, int(st.st_mtime)
+    etag = file_etag(st)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": cache_control,
+               "Last-Modified": http_date(last_modified)}
+    range_header = request.headers.get("Range")
+    encoding = "identity"
+    if compressed is not None:
+        headers["Vary"] = "Accept-Encoding"
+        # A range always counts bytes of the file itself, never of a compressed copy.
+        if range_header is None and size >= compression.MIN_BYTES:
+            encoding = compression.negotiate(request.headers.get("Accept-Encoding"))
+    headers["ETag"] = variant_etag(etag, encoding)
+    status = precondition_status(request.headers, (headers["ETag"],), last_modified)
+    if status is not None:
+        handle.close()
+        if status == 412:
+            abort(412)
+        response = Response(status=304, headers=headers)
+        del response.headers["Content-Type"]
+        return response
+    if encoding != "identity":
+        try:
+            body = compressed(encoding)
+        finally:
+            handle.close()
+        response = Response(b"" if request.method == "HEAD" else body, 200, headers, mimetype=mimetype)
+        response.headers["Content-Length"] = str(len(body))
+        response.headers["Content-Encoding"] = encoding
+        return response
+    ranges = None
+    if range_header is not None and if_range_allows(request.headers.get("If-Range"), etag, last_modified):
+        try:
+            ranges = parse_range(range_header, size, max_ranges)
+        except RangeRequestError as error:
+            handle.close()
+            abort(400, description=str(error))
+    if ranges == []:
+        handle.close()
+        raise RequestedRangeNotSatisfiable(length=size)
+    if ranges is None:
+        return _body_response(handle, 200, ByteRange(0, size - 1), size, mimetype, headers)
+    if len(ranges) == 1:
+        headers["Content-Range"] = ranges[0].content_range(size)
+        return _body_response(handle, 206, ranges[0], size, mimetype, headers)
+    return _multipart_response(handle, ranges, size, mimetype, headers)
+
+
+def _body_response(handle: BinaryIO, status: int, part: ByteRange, size: int, mimetype: str,
+                   headers: dict) -> Response:
+    if request.method == "HEAD" or size == 0:
+        handle.close()
+        response = Response(b"", status, headers, mimetype=mimetype)
+    else:
+        body = wrap_file(request.environ, FileSlice(handle, part.start, part.length), BUFFER_SIZE)
+        response = Response(body, status, headers, mimetype=mimetype, direct_passthrough=True)
+    response.headers["Content-Length"] = str(part.length if size else 0)
+    return response
+
+
+def _multipart_response(handle: BinaryIO, ranges: list[ByteRange], size: int, mimetype: str,
+                        headers: dict) -> Response:
+    boundary = secrets.token_hex(16)
+    content_type = Response(mimetype=mimetype).headers["Content-Type"]
+    heads = [(f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
+              f"Content-Range: {part.content_range(size)}\r\n\r\n").encode("ascii") for part in ranges]
+    tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+    length = sum(len(head) + part.length for head, part in zip(heads, ranges)) + len(tail)
+    multipart = f"multipart/byteranges; boundary={boundary}"
+    if request.method == "HEAD":
+        handle.close()
+        response = Response(b"", 206, headers, content_type=multipart)
+    else:
+        response = Response(_MultipartBody(handle, heads, ranges, tail), 206, headers,
+                            content_type=multipart, direct_passthrough=True)
+    response.headers["Content-Length"] = str(length)
+    return response
+
+
+class _MultipartBody:
+    """The parts of a multipart/byteranges body, read from the file one range at a time."""
+
+    def __init__(self, handle: BinaryIO, heads: list[bytes], ranges: list[ByteRange], tail: bytes):
+        self._handle, self._heads, self._ranges, self._tail = handle, heads, ranges, tail
+
+    def __iter__(self) -> Iterator[bytes]:
+        for head, part in zip(self._heads, self._ranges):
+            yield head
+            piece = FileSlice(self._handle, part.start, part.length)
+            while chunk := piece.read(BUFFER_SIZE):
+                yield chunk
+        yield self._tail
+
+    def close(self) -> None:
+        """Close the file."""
+        self._handle.close()
