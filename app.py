@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from articles.store import library_path
 from media.cli import cli as media_cli
-from web import embed, feeds, headers, pages, search, static
+from web import caching, embed, feeds, headers, pages, search, static
 from web import media as media_views
 from web.headers import CONTENT_SECURITY_POLICY
 
@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 response.headers[name] = value
         return response
 
+    caching.register(app)
     return app
 
 

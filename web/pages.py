@@ -8,6 +8,7 @@ from flask import Flask, abort, render_template, request, url_for
 
 from articles import present
 
+from .caching import cached_page
 from .common import external_media_url, library, media_url
 
 
@@ -17,12 +18,14 @@ def register(app: Flask) -> None:
     app.add_url_rule("/articles/<slug>", "article", article, methods=["GET"])
 
 
+@cached_page()
 def index():
     """The home page: the top story, then more stories."""
     teasers = [present.teaser_model(row.document, media_url) for row in library().articles()]
     return render_template("index.html", top=teasers[:1], more=teasers[1:])
 
 
+@cached_page("t")
 def article(slug: str):
     """One article with its player, transcript, photos and related stories."""
     lib = library()

@@ -1,0 +1,281 @@
+"""Pages rendered once per library version, and ETags with 304s for every rendered response.
+
+``PageCache`` sits in front of the Flask app as WSGI middleware: a view marked
+with ``@cached_page`` is rendered once for each library version, URL, host
+and the query arguments it names, and from then on its bytes (plain, gzip and
+brotli) go out without Flask being involved. Ingest bumps the library version,
+which empties the cache.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import hashlib
+import os
+import sqlite3
+import threading
+from calendar import timegm
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import strptime
+from urllib.parse import parse_qs
+
+from flask import Flask, abort, request
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
+
+from articles.store import DATABASE
+
+from . import compression
+from .headers import request_problem
+from .ranges import precondition_status
+
+DEFAULTS = {"PAGE_CACHE_ENTRIES": 512, "PAGE_CACHE_BYTES": 64 * 1024 * 1024}
+PAGE_CACHE_CONTROL = "no-cache"
+CACHEABLE = "newsreel.cacheable"
+PRECONDITION_FAILED = "newsreel.precondition_failed"
+
+
+def register(app: Flask) -> None:
+    """Put the page cache in front of ``app`` and add ETags, 304s and compression to its responses."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.wsgi_app = PageCache(app.wsgi_app, app)
+    app.before_request(_fail_precondition)
+    app.after_request(finish_response)
+
+
+def cached_page(*args: str):
+    """Mark a view whose response depends only on the library, the URL and the query ``args``."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            request.environ[CACHEABLE] = True
+            return view(**kwargs)
+        wrapper.page_cache_args = args
+        return wrapper
+    return decorate
+
+
+def finish_response(response):
+    """Compress a rendered response, give a 200 its ETag and answer If-None-Match with 304."""
+    if request.environ.get(CACHEABLE) and response.status_code == 200:
+        return response  # the page cache does this once per version
+    response = compression.compress_response(response)
+    if (request.method in ("GET", "HEAD") and response.status_code == 200
+            and not response.direct_passthrough and not response.is_streamed
+            and not {"ETag", "X-Accel-Redirect", "X-Sendfile"} & set(response.headers.keys())):
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def _fail_precondition():
+    if request.environ.get(PRECONDITION_FAILED):
+        abort(412)
+
+
+class LibraryVersion:
+    """The library's version and last change, read through one read-only connection per thread."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.database = Path(root) / DATABASE
+        self._local = threading.local()
+
+    def current(self) -> tuple[int, int | None] | None:
+        """Return (version, last change as a Unix time); None when the database cannot be read now."""
+        try:
+            st = os.stat(self.database)
+        except FileNotFoundError:
+            return 0, None
+        local = self._local
+        identity = (st.st_dev, st.st_ino)
+        if getattr(local, "identity", None) != identity:
+            self.close()
+            local.connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True,
+                                               check_same_thread=False)
+            local.identity, local.seen = identity, (None, None)
+        try:
+            found = local.connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            version = int(found[0]) if found else 0
+            if local.seen[0] != version:
+                latest = local.connection.execute("SELECT max(ingested_at) FROM articles").fetchone()[0]
+                local.seen = (version, _unix_time(latest))
+        except sqlite3.Error:
+            # A library being created has no tables yet: render, but do not cache.
+            self.close()
+            return None
+        return local.seen
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+        self._local.connection, self._local.identity = None, None
+
+
+def _unix_time(stamp: str | None) -> int | None:
+    return None if stamp is None else timegm(strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+@dataclass
+class CachedPage:
+    """One rendered page: its bytes in each encoding and the headers that go with them."""
+
+    version: int
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    last_modified: int | None
+    digest: str = ""
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.digest = hashlib.sha256(self.body).hexdigest()[:20]
+        self.encoded["identity"] = self.body
+
+    def etag(self, encoding: str) -> str:
+        """Return the strong ETag of the page in ``encoding``."""
+        return f'"{self.digest}"' if encoding == "identity" else f'"{self.digest}-{encoding}"'
+
+    def in_encoding(self, encoding: str) -> bytes:
+        """Return the body in ``encoding``, compressing it the first time it is asked for."""
+        found = self.encoded.get(encoding)
+        if found is None:
+            found = self.encoded[encoding] = compression.compress(self.body, encoding, best=True)
+        return found
+
+    @property
+    def size(self) -> int:
+        """Return the bytes held for this page."""
+        return sum(len(body) for body in self.encoded.values())
+
+
+class PageCache:
+    """WSGI middleware: answer requests for ``@cached_page`` views from bytes rendered earlier."""
+
+    def __init__(self, wsgi_app, flask_app: Flask):
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+        self.library = LibraryVersion(flask_app.config["LIBRARY"])
+        self._pages: collections.OrderedDict[tuple, CachedPage] = collections.OrderedDict()
+        self._routes: dict[str, tuple[str, ...] | None] = {}
+        self._version: int | None = None
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or request_problem(environ, self.flask_app.config):
+            return self.wsgi_app(environ, start_response)
+        key = self._key(environ)
+        state = self.library.current() if key is not None else None
+        if state is None:
+            return self.wsgi_app(environ, start_response)
+        version, last_modified = state
+        page = self._get(key, version)
+        if page is None:
+            page = self._render(environ, version, last_modified)
+            if not isinstance(page, CachedPage):
+                status, headers, body = page
+                start_response(status, headers)
+                return [] if method == "HEAD" else [body]
+            self._put(key, page)
+        return self._serve(page, environ, start_response)
+
+    def _key(self, environ) -> tuple | None:
+        """Return the cache key of a request for a cached view, else None."""
+        path = environ.get("PATH_INFO", "")
+        if path not in self._routes:
+            if len(self._routes) > 4096:
+                self._routes.clear()
+            self._routes[path] = self._view_args(environ)
+        args = self._routes[path]
+        if args is None:
+            return None
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True) if args else {}
+        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+                environ.get("SCRIPT_NAME", ""), path, tuple(tuple(query.get(a, ())) for a in args))
+
+    def _view_args(self, environ) -> tuple[str, ...] | None:
+        try:
+            endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        return getattr(self.flask_app.view_functions.get(endpoint), "page_cache_args", None)
+
+    def _get(self, key: tuple, version: int) -> CachedPage | None:
+        with self._lock:
+            if version != self._version:
+                # Ingest changed the library: every page rendered before is out of date.
+                self._pages.clear()
+                self._bytes, self._version = 0, version
+                return None
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def _put(self, key: tuple, page: CachedPage) -> None:
+        config = self.flask_app.config
+        with self._lock:
+            if page.version != self._version:
+                return
+            old = self._pages.pop(key, None)
+            self._bytes -= old.size if old else 0
+            self._pages[key] = page
+            self._bytes += page.size
+            while self._pages and (len(self._pages) > config["PAGE_CACHE_ENTRIES"]
+                                   or self._bytes > config["PAGE_CACHE_BYTES"]):
+                self._bytes -= self._pages.popitem(last=False)[1].size
+
+    def _render(self, environ, version: int, last_modified: int | None):
+        """Run the app as for a GET; return a CachedPage, or (status, headers, body) to pass on."""
+        captured = []
+        inner = {**environ, "REQUEST_METHOD": "GET"}
+        chunks = self.wsgi_app(inner, lambda status, headers, exc_info=None: captured.extend(
+            (status, headers)))
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers = captured
+        if not (inner.get(CACHEABLE) and status.startswith("200")):
+            return status, headers, body
+        kept = [(name, value) for name, value in headers
+                if name.lower() not in ("content-length", "content-encoding", "etag", "vary")]
+        if not any(name.lower() == "cache-control" for name, _ in kept):
+            kept.append(("Cache-Control", PAGE_CACHE_CONTROL))
+        if last_modified is not None:
+            kept.append(("Last-Modified", http_date(last_modified)))
+        return CachedPage(version, status, kept, body, last_modified)
+
+    def _serve(self, page: CachedPage, environ, start_response):
+        encoding = compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
+        if len(page.body) < compression.MIN_BYTES:
+            encoding = "identity"
+        headers = [*page.headers, ("ETag", page.etag(encoding)), ("Vary", "Accept-Encoding")]
+        conditional = precondition_status(
+            EnvironHeaders(environ), tuple(page.etag(e) for e in ("identity", *compression.ENCODINGS)),
+            page.last_modified) if _has_conditions(environ) else None
+        if conditional == 412:
+            environ[PRECONDITION_FAILED] = True
+            return self.wsgi_app(environ, start_response)
+        if conditional == 304:
+            start_response("304 Not Modified", [h for h in headers if h[0].lower() != "content-type"])
+            return []
+        body = page.in_encoding(encoding)
+        headers.append(("Content-Length", str(len(body))))
+        if encoding != "identity":
+            headers.append(("Content-Encoding", encoding))
+        start_response(page.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def _has_conditions(environ) -> bool:
+    return any(name in environ for name in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                                             "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE"))
