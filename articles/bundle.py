@@ -92,6 +92,8 @@ class Bundle:
     video: VideoSpec | None = None
     images: tuple[ImageSpec, ...] = ()
     related: tuple[str, ...] = ()
+    # Other-language versions of this article: (language tag, slug) pairs.
+    translations: tuple[tuple[str, str], ...] = ()
     top: bool = False
     files: tuple[Path, ...] = field(default=())
     strict: bool = False    # caption quality problems refuse the bundle instead of warning
@@ -217,6 +219,7 @@ class _Fields:
         related = data.get("related") or []
         if not isinstance(related, list) or not all(isinstance(r, str) and SLUG.match(r) for r in related):
             raise self.fail("'related' must be a list of article slugs", "related")
+        translations = self.translations(check_language(language), slug)
         top = data.get("top", False)
         if not isinstance(top, bool):
             raise self.fail("'top' must be true or false", "top")
@@ -232,8 +235,32 @@ class _Fields:
         return Bundle(folder=folder, slug=slug, title=self.text(data, "title"),
                       published=self.published(), language=language,
                       summary=self.text(data, "summary"), body=body, video=video,
-                      images=images, related=tuple(related), top=top, files=tuple(files),
-                      strict=strict)
+                      images=images, related=tuple(related), translations=translations,
+                      top=top, files=tuple(files), strict=strict)
+
+    def translations(self, language: str, slug: str) -> tuple[tuple[str, str], ...]:
+        """Validate ``translations``: a mapping of language tag to the slug of that version."""
+        items = self.data.get("translations") or {}
+        if not isinstance(items, dict):
+            raise self.fail("'translations' must map language tags to article slugs, "
+                            "like 'de: nachtfaehre-faehrt-wieder'", "translations")
+        found: dict[str, str] = {}
+        for key, other in items.items():
+            try:
+                tag = check_language(str(key))
+            except CaptionError:
+                raise self.fail(f"'{key}' in 'translations' is not a language tag like 'en' "
+                                "or 'de-CH'", "translations") from None
+            where = ("translations", key)
+            if not isinstance(other, str) or not SLUG.match(other):
+                raise self.fail(f"'translations.{key}' must be an article slug", *where)
+            if other == slug:
+                raise self.fail(f"'translations.{key}' names this article itself", *where)
+            if tag == language or tag in found:
+                raise self.fail(f"'translations' names the language '{tag}' twice "
+                                "(the article's own language counts)", *where)
+            found[tag] = other
+        return tuple(found.items())
 
     def published(self) -> dt.datetime:
         """Return the publication time as an aware datetime (UTC when no offset)."""
@@ -246,11 +273,11 @@ class _Fields:
             moment = dt.datetime(value.year, value.month, value.day)
         else:
             try:
-                moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+                moment = dt.datetime.fromisoformat(str(value).strip())
             except ValueError:
                 raise self.fail(f"'published' is not an ISO 8601 date: {value!r}",
                                 "published") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
     def video(self, folder: Path, language: str) -> VideoSpec:
         """Validate the ``video`` mapping."""

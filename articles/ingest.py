@@ -208,6 +208,7 @@ def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks:
         "published": bundle.published.isoformat(), "language": bundle.language,
         "dir": languages.direction(bundle.language), "summary": bundle.summary,
         "body_html": render_markdown(bundle.body), "related": list(bundle.related),
+        "translations": [{"language": tag, "slug": slug} for tag, slug in bundle.translations],
         "video": None, "images": [],
     }
     if clip is not None:

@@ -2,12 +2,14 @@
 
 The top story's clip is deliberately not web-ready (MPEG-4 Part 2 video with
 the index at the end), so ingest has real work to do; the second story's clip
-is already web-ready H.264 and is only remuxed.
+is already web-ready H.264 and is only remuxed. The garden story also has an
+Arabic version, right to left, which shares its clip and photo.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import yaml
 from PIL import Image
 
 from . import demo_pictures, tools
-from .demo_content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY
+from .demo_content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
 from .files import atomic_output, write_bytes_atomic, write_text_atomic
 from .image_metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
 from .run import run_tool
@@ -25,6 +27,8 @@ PICTURES = {
     LIBRARY_STORY["slug"]: demo_pictures.reading_room,
     GARDEN_STORY["slug"]: demo_pictures.roof_garden,
 }
+VERSIONS = {story["slug"]: [t for t in TRANSLATIONS if t["translation_of"] == story["slug"]]
+            for story in STORIES}
 
 # (width, height, seconds, video encoder options, audio encoder options, tone Hz)
 CLIPS = {
@@ -101,13 +105,36 @@ def _front_matter(story: dict, captions: list[dict], photo_credit: str | None) -
     video = {"source": "clip.mp4", "title": story["video_title"], "captions": captions}
     if story.get("video_credit"):
         video["credit"] = story["video_credit"]
-    fields = {"title": story["title"], "published": story["published"], "language": "en",
+    language = story.get("language", "en")
+    original = story.get("translation_of")
+    # A version links to its original and the original to every version.
+    versions = ({"en": original} if original else
+                {t["language"]: t["slug"] for t in VERSIONS[story["slug"]]})
+    fields = {"title": story["title"], "published": story["published"], "language": language,
               "summary": story["summary"], "video": video, "images": [image],
-              "related": [s["slug"] for s in STORIES if s is not story]}
+              "related": [] if original else [s["slug"] for s in STORIES if s is not story]}
+    if versions:
+        fields["translations"] = versions
     if story is TOP_STORY:
         fields["top"] = True
     dumped = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, width=88)
     return f"---\n{dumped}---\n\n{story['body']}"
+
+
+def _write_clip(target: Path, out: Path, slug: str) -> None:
+    """Write the demo clip of ``slug``; a version copies its original's, so ingest reuses it."""
+    if slug not in CLIPS:
+        original = out / next(t["translation_of"] for t in TRANSLATIONS if t["slug"] == slug)
+        if (original / "clip.mp4").is_file():
+            with atomic_output(target) as tmp:
+                shutil.copyfile(original / "clip.mp4", tmp)
+            return
+        slug = original.name
+    width, height, seconds, video_opts, audio_opts, tone = CLIPS[slug]
+    with atomic_output(target) as tmp:
+        run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds,
+                                   video_opts, audio_opts, tone),
+                 tmp, what="demo clip failed")
 
 
 def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> list[Path]:
@@ -117,7 +144,7 @@ def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> 
     """
     out = Path(out)
     written = []
-    for story in STORIES:
+    for story in (*STORIES, *TRANSLATIONS):
         folder = out / story["slug"]
         if folder.exists():
             log(f"{folder}: exists, left as it is")
@@ -127,13 +154,13 @@ def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> 
         staging = out / f".{story['slug']}.partial"
         staging.mkdir(parents=True, exist_ok=True)
         log(f"{folder}: generating clip, captions and photo")
-        width, height, seconds, video_opts, audio_opts, tone = CLIPS[story["slug"]]
-        with atomic_output(staging / "clip.mp4") as tmp:
-            run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds,
-                                       video_opts, audio_opts, tone),
-                     tmp, what="demo clip failed")
+        _write_clip(staging / "clip.mp4", out, story["slug"])
         captions = [{"file": "clip.en.vtt", "language": "en", "default": True}]
         write_text_atomic(staging / "clip.en.vtt", to_vtt(story["captions_en"]))
+        if story.get("subtitles_ar"):
+            write_text_atomic(staging / "clip.ar.vtt", to_vtt(story["subtitles_ar"]))
+            captions = [{"file": "clip.ar.vtt", "language": "ar", "kind": "subtitles",
+                         "default": True}, {"file": "clip.en.vtt", "language": "en"}]
         if story is TOP_STORY:
             write_text_atomic(staging / "clip.de.srt", to_srt(story["captions_de"]))
             captions.append({"file": "clip.de.srt", "language": "de", "label": "Deutsch"})
@@ -146,7 +173,7 @@ def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> 
             (staging / "clip.en.vtt").unlink()
             write_text_atomic(staging / "clip.en.sbv", to_sbv(story["captions_en"]))
             captions[0]["file"] = "clip.en.sbv"
-        photo = PICTURES[story["slug"]]()
+        photo = PICTURES[story.get("translation_of") or story["slug"]]()
         if story is TOP_STORY:
             # The top story's credit lives only in the photo's metadata, as
             # agency photos arrive: ingest must find it there.

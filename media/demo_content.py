@@ -121,4 +121,36 @@ On the hottest afternoon the room under the garden was four degrees cooler.
     ],
 }
 
+# The garden story in Arabic: a right-to-left language version with its own
+# headline, text and subtitles, sharing the English story's clip and photo.
+GARDEN_STORY_AR = {
+    "slug": "school-roof-garden-ar",
+    "language": "ar",
+    "translation_of": GARDEN_STORY["slug"],
+    "title": "حديقة على سطح المدرسة تُبقي الفصول أكثر برودة",
+    "published": "2026-11-12T11:00:00+01:00",
+    "summary": "قاس تلاميذ مدرسة شارع الميناء درجة الحرارة تحت حديقتهم الجديدة على السطح.",
+    "video_title": "التلاميذ يعرضون حديقتهم على السطح",
+    "photo_alt": "أحواض مرتفعة فيها أعشاب وطماطم على سطح مدرسة مستوٍ تحت سماء زرقاء.",
+    "photo_caption": "حديقة السطح في صيفها الأول.",
+    "photo_credit": "Newsreel demo desk",
+    "body": """\
+زرع تلاميذ مدرسة شارع الميناء الأعشاب والفاصولياء والطماطم على السطح المستوي
+فوق قاعات العلوم. وطوال الصيف قرأوا مقياسَي حرارة: أحدهما تحت الحديقة، والآخر
+تحت السطح العاري المجاور لها.
+
+في أشدّ أيام الصيف حرارة، كانت القاعة التي تحت الحديقة أبرد بأربع درجات.
+""",
+    # The pupils speak English: Arabic viewers read subtitles, and the
+    # English captions stay available.
+    "subtitles_ar": [
+        (0.4, 3.6, "<v تلميذ>مقياس الحرارة هذا تحت الحديقة."),
+        (3.9, 7.2, "<v تلميذ>وذاك تحت السطح العاري."),
+        (7.5, 9.8, "<v تلميذ>فرق أربع درجات!"),
+    ],
+    "captions_en": GARDEN_STORY["captions_en"],
+}
+
 STORIES = (TOP_STORY, LIBRARY_STORY, GARDEN_STORY)
+# Language versions of the stories above; each names its original in "translation_of".
+TRANSLATIONS = (GARDEN_STORY_AR,)
