@@ -1,9 +1,159 @@
-"""The feeds pages."""
+"""The RSS 2.0 feed with Media RSS: clips, posters, credits, caption tracks and transcripts."""
 
 from __future__ import annotations
 
-from flask import Flask
+import datetime as dt
+import email.utils
+import xml.etree.ElementTree as ET
+
+from flask import Flask, Response, current_app, request, url_for
+
+from .common import external_media_url, library
+
+MEDIA = "http://search.yahoo.com/mrss/"
+ATOM = "http://www.w3.org/2005/Atom"
+MAX_ITEMS = 50
+# Media RSS names roles in the EBU's vocabulary.
+CREDIT_SCHEME = "urn:ebu"
 
 
 def register(app: Flask) -> None:
-    """Add the feeds routes."""
+    """Add ``/feed.xml`` (endpoint ``feed``)."""
+    app.add_url_rule("/feed.xml", "feed", feed, methods=["GET"])
+
+
+def feed():
+    """The newest articles as RSS 2.0 with Media RSS; unchanged libraries answer 304."""
+    lib = library()
+    documents = sorted((row.document for row in lib.articles()),
+                       key=lambda document: moment(document["published"]), reverse=True)[:MAX_ITEMS]
+    channel = {"title": current_app.config["SITE_NAME"],
+               "link": url_for("index", _external=True),
+               "self": url_for("feed", _external=True),
+               "description": "Accessible news: every clip with captions and a transcript."}
+    body = build_feed(channel, documents,
+                      page_url=lambda slug: url_for("article", slug=slug, _external=True),
+                      media_url=external_media_url)
+    response = Response(body, mimetype="application/rss+xml")
+    response.set_etag(f"library-{lib.version()}")
+    return response.make_conditional(request)
+
+
+def moment(iso: str) -> dt.datetime:
+    """Return a stored ISO 8601 timestamp as an aware datetime (ingest always gives an offset)."""
+    return dt.datetime.fromisoformat(iso)
+
+
+def rfc822(iso: str) -> str:
+    """Return an ISO 8601 timestamp as RSS wants it: ``Fri, 20 Nov 2026 07:30:00 +0100``."""
+    return email.utils.format_datetime(moment(iso))
+
+
+def timestamp(seconds: float) -> str:
+    """Return ``HH:MM:SS.mmm``, the clock Media RSS uses for ``media:text`` start and end."""
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: str(v) for k, v in attributes.items() if v is not None})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def build_feed(channel: dict, documents: list[dict], page_url, media_url) -> bytes:
+    """Return the feed's XML; ``page_url(slug)`` and ``media_url(name)`` give absolute URLs."""
+    ET.register_namespace("media", MEDIA)
+    ET.register_namespace("atom", ATOM)
+    rss = ET.Element("rss", {"version": "2.0"})
+    head = _add(rss, "channel")
+    _add(head, "title", channel["title"])
+    _add(head, "link", channel["link"])
+    _add(head, "description", channel["description"])
+    _add(head, "language", "en")
+    _add(head, f"{{{ATOM}}}link", href=channel["self"], rel="self", type="application/rss+xml")
+    if documents:
+        latest = max(documents, key=lambda document: moment(document["published"]))
+        _add(head, "lastBuildDate", rfc822(latest["published"]))
+    for document in documents:
+        _item(_add(head, "item"), document, page_url(document["slug"]), media_url)
+    ET.indent(rss)
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def _item(item: ET.Element, document: dict, link: str, media_url) -> None:
+    _add(item, "title", document["title"])
+    _add(item, "link", link)
+    _add(item, "guid", link, isPermaLink="true")
+    _add(item, "pubDate", rfc822(document["published"]))
+    _add(item, "description", document["summary"])
+    video = document.get("video")
+    if video:
+        _add(item, "enclosure", url=media_url(video["src"]), length=video["size"],
+             type=video["type"])
+        _clip(item, document, video, media_url)
+    for image in document.get("images", []):
+        _photo(item, image, media_url)
+
+
+def _clip(item: ET.Element, document: dict, video: dict, media_url) -> None:
+    medium = "audio" if video["kind"] == "audio" else "video"
+    content = _add(item, f"{{{MEDIA}}}content", url=media_url(video["src"]), type=video["type"],
+                   fileSize=video["size"], duration=round(video["duration"]),
+                   width=video.get("width"), height=video.get("height"), medium=medium,
+                   isDefault="true", expression="full")
+    _add(content, f"{{{MEDIA}}}title", video["title"], type="plain")
+    _add(content, f"{{{MEDIA}}}description", document["summary"], type="plain")
+    poster = video.get("poster")
+    if poster:
+        jpeg = max((p for p in poster["images"] if p["type"] == "image/jpeg"),
+                   key=lambda p: p["width"], default=None)
+        if jpeg:
+            _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(jpeg["src"]),
+                 width=jpeg["width"], height=jpeg["height"])
+    if video.get("credit"):
+        _add(content, f"{{{MEDIA}}}credit", video["credit"], role="producer", scheme=CREDIT_SCHEME)
+    for track in video["tracks"]:
+        _add(content, f"{{{MEDIA}}}subTitle", type="text/vtt", lang=track["language"],
+             href=media_url(track["src"]))
+    for track in video["tracks"]:
+        # The transcript, one timed paragraph at a time, each in its track's language.
+        for section in track["transcript"]:
+            for paragraph in section["paragraphs"]:
+                _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
+                     lang=track["language"], start=timestamp(paragraph["start"]),
+                     end=timestamp(paragraph["end"]))
+
+
+def transcript_line(paragraph: dict) -> str:
+    """Return a transcript paragraph as the page shows it: speaker named, descriptions in brackets."""
+    if paragraph.get("kind") == "description":
+        return f"[{paragraph['text']}]"
+    if paragraph.get("speaker"):
+        return f"{paragraph['speaker']}: {paragraph['text']}"
+    return paragraph["text"]
+
+
+def _photo(item: ET.Element, image: dict, media_url) -> None:
+    renditions = [r for r in image["renditions"] if r["type"] == "image/jpeg"] or image["renditions"]
+    largest = max(renditions, key=lambda r: r["width"])
+    content = _add(item, f"{{{MEDIA}}}content", url=media_url(largest["src"]), type=largest["type"],
+                   width=largest["width"], height=largest["height"], medium="image")
+    if image.get("caption") or image.get("alt"):
+        _add(content, f"{{{MEDIA}}}description", image.get("caption") or image["alt"], type="plain")
+    smallest = min(renditions, key=lambda r: r["width"])
+    _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(smallest["src"]),
+         width=smallest["width"], height=smallest["height"])
+    if image.get("creator"):
+        _add(content, f"{{{MEDIA}}}credit", image["creator"], role="photographer",
+             scheme=CREDIT_SCHEME)
+    if image["credit"] != image.get("creator"):
+        # The credit line names an agency or desk as often as a person.
+        _add(content, f"{{{MEDIA}}}credit", image["credit"], role="distribution company",
+             scheme=CREDIT_SCHEME)
+    if image.get("copyright"):
+        _add(content, f"{{{MEDIA}}}copyright", image["copyright"])
+
