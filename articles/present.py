@@ -7,10 +7,13 @@ either, just arithmetic on stored values.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from markupsafe import Markup
 
 from captions.transcript import format_clock
+
+from . import languages
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
@@ -18,7 +21,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July",
 
 def iso_duration(seconds: float) -> str:
     """Return an ISO 8601 duration such as ``PT32S`` or ``PT1M5S`` (whole seconds)."""
-    total = max(0, int(round(seconds)))
+    total = max(0, round(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
@@ -165,3 +168,30 @@ def structured_data(document: dict, media_url, page_url: str) -> dict:
                 for p in section["paragraphs"])
         data["audio" if video["kind"] == "audio" else "video"] = clip
     return data
+
+
+def search_model(results) -> dict:
+    """Return the search page's view model: each matching article with its moments in the clip."""
+    hits = []
+    for hit in results.hits:
+        document = hit.document
+        video = document.get("video")
+        several_tracks = bool(video) and len(video["tracks"]) > 1
+        hits.append({
+            "slug": hit.slug, "title": hit.title, "snippet": hit.snippet,
+            "language": document["language"], "dir": document.get("dir", "ltr"),
+            "published": document["published"], "date_text": long_date(document["published"]),
+            "video": {"kind": video["kind"], "clock": format_clock(video["duration"]),
+                      "iso_duration": iso_duration(video["duration"])} if video else None,
+            "moments": [{"kind": moment.kind, "second": int(moment.start),
+                         "clock": format_clock(moment.start), "language": moment.language,
+                         "dir": languages.direction(moment.language),
+                         # Name the transcript only where there is more than one to tell apart.
+                         "label": moment.label if several_tracks else None,
+                         "speaker": moment.speaker, "snippet": moment.snippet}
+                        for moment in hit.moments],
+            "more_moments": hit.more_moments,
+        })
+    count = {0: "No stories", 1: "1 story"}.get(len(hits), f"{len(hits)} stories")
+    return {"terms": results.terms, "hits": hits, "truncated": results.truncated,
+            "count_text": count}

@@ -2,7 +2,8 @@
 
 Layout of a library folder::
 
-    newsreel.sqlite3     articles, one JSON document each, and a version counter
+    newsreel.sqlite3     articles, one JSON document each, their search index
+                         (FTS5, see articles/search.py) and a version counter
     media/               content-hashed outputs: clips, posters, captions, photos
 
 The web app only reads from here; ingest is the only writer.
@@ -18,6 +19,8 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import search as search_index
 
 DATABASE = "newsreel.sqlite3"
 MEDIA = "media"
@@ -109,7 +112,7 @@ class Library:
         return self.media_dir / name
 
     def save_article(self, row: ArticleRow) -> None:
-        """Insert or replace an article and bump the library version, in one transaction."""
+        """Insert or replace an article, its search rows and the library version, in one transaction."""
         with self.connect(write=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO articles (slug, title, published, language, summary,"
@@ -117,6 +120,7 @@ class Library:
                 (row.slug, row.title, row.published, row.document["language"],
                  row.document["summary"], int(row.top), row.source_hash,
                  json.dumps(row.document, ensure_ascii=False)))
+            search_index.write_article(db, row.document)
             db.execute("INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT(key)"
                        " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
@@ -143,6 +147,18 @@ class Library:
         with self.connect() as db:
             rows = db.execute("SELECT * FROM articles ORDER BY top DESC, published DESC, slug").fetchall()
         return [_row(r) for r in rows]
+
+    def search(self, query: str) -> search_index.Results:
+        """Return the articles and transcript moments matching every word of ``query``.
+
+        :raises search_index.QueryTooLong: the query is longer than the limit.
+        :raises search_index.SearchIndexMissing: the library predates search; ingest builds it.
+        """
+        terms = search_index.query_terms(query)
+        if not terms or not self.exists():
+            return search_index.Results(terms, (), False)
+        with self.connect() as db:
+            return search_index.search(db, terms)
 
     def article(self, slug: str) -> ArticleRow | None:
         """Return one article by slug, or None."""

@@ -1,9 +1,29 @@
-"""The search pages."""
+"""The search page: headlines, article text and transcripts, with links into the clip."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, render_template, request
+
+from articles import present
+from articles.search import MAX_QUERY_CHARS, QueryTooLong, SearchIndexMissing
+
+from .common import library
 
 
 def register(app: Flask) -> None:
-    """Add the search routes."""
+    """Add ``/search`` (endpoint ``search``)."""
+    app.add_url_rule("/search", "search", search, methods=["GET"])
+
+
+def search():
+    """The search form, and with ``?q=`` the stories and moments that match every word."""
+    query = request.args.get("q", "")
+    try:
+        results = library().search(query)
+    except QueryTooLong:
+        abort(400, description=f"A search can be at most {MAX_QUERY_CHARS} characters long. "
+                               "Use fewer words and try again.")
+    except SearchIndexMissing:
+        abort(503, description="Search is not ready yet. Try again in a few minutes.")
+    return render_template("search.html", query=query.strip(),
+                           results=present.search_model(results))

@@ -1,0 +1,235 @@
+"""Full-text search over articles and their transcripts, with SQLite FTS5.
+
+The index lives in the library database and is written in the same
+transaction as the article it describes, so the two never disagree. Each
+article has one row for its headline and text, and one row per transcript
+paragraph (and chapter title) with its start time, so a hit can start the
+clip where the words are spoken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+# Bump when the table's columns, tokenizer or row contents change: the next
+# ingest then rebuilds the whole index from the stored articles.
+INDEX_VERSION = "1"
+TABLE = "search_text"
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+MAX_ROWS = 400
+MAX_ARTICLES = 20
+MAX_MOMENTS = 5
+SNIPPET_TOKENS = 24
+
+# Porter stemming lets "ferries" find "ferry"; remove_diacritics 2 lets "Fahre" find "Fähre".
+CREATE = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(title, text, speaker, slug UNINDEXED,"
+          " kind UNINDEXED, language UNINDEXED, label UNINDEXED, start UNINDEXED,"
+          " tokenize = 'porter unicode61 remove_diacritics 2')")
+# Headline words count most, then who speaks, then the words themselves.
+WEIGHTS = (10.0, 1.0, 2.0)
+
+# snippet() and highlight() wrap matches in these; indexed text never contains them.
+MARK_START, MARK_END = "\x02", "\x03"
+MARKS = (MARK_START, MARK_END)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+# Letters and digits in any script; everything else separates terms, so no
+# character of the query can become FTS5 syntax.
+TERM = re.compile(r"[^\W_]+")
+
+
+class QueryTooLong(ValueError):
+    """A search query is longer than MAX_QUERY_CHARS."""
+
+
+class SearchIndexMissing(LookupError):
+    """The library was written before search existed; the next ingest builds the index."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of result text; ``marked`` pieces matched the query."""
+
+    text: str
+    marked: bool = False
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A transcript paragraph or chapter title that matched, with where it starts in the clip."""
+
+    kind: str            # "speech", "description" or "chapter"
+    start: float
+    language: str
+    label: str
+    speaker: tuple[Segment, ...]
+    snippet: tuple[Segment, ...]
+
+
+@dataclass
+class Hit:
+    """One article that matched: its document, marked headline, a text snippet and moments."""
+
+    slug: str
+    document: dict
+    title: tuple[Segment, ...] = ()
+    snippet: tuple[Segment, ...] = ()
+    moments: list[Moment] = field(default_factory=list)
+    more_moments: int = 0
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a search found: the terms used and the matching articles, best first."""
+
+    terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    truncated: bool
+
+
+def query_terms(query: str) -> tuple[str, ...]:
+    """Return the words of a query, at most MAX_TERMS; punctuation and operators are dropped.
+
+    :raises QueryTooLong: the query is longer than MAX_QUERY_CHARS characters.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryTooLong(f"a search can be at most {MAX_QUERY_CHARS} characters long")
+    return tuple(TERM.findall(query))[:MAX_TERMS]
+
+
+def match_expression(terms: tuple[str, ...]) -> str:
+    """Return an FTS5 MATCH expression that finds rows containing every term, each as a string."""
+    # A double-quoted FTS5 string is never an operator: OR, NEAR and * inside it are plain words.
+    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def segments(marked: str) -> tuple[Segment, ...]:
+    """Split text with MARK_START/MARK_END markers into plain and marked segments."""
+    parts: list[Segment] = []
+    position = 0
+    for found in MARKED.finditer(marked):
+        if found.start() > position:
+            parts.append(Segment(marked[position:found.start()]))
+        parts.append(Segment(found.group(1), True))
+        position = found.end()
+    if position < len(marked):
+        parts.append(Segment(marked[position:]))
+    return tuple(Segment(CONTROL.sub("", p.text), p.marked) for p in parts if p.text)
+
+
+class _TextOfHtml(HTMLParser):
+    """Collects the text of the HTML that the Markdown renderer wrote."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """Return the text of an HTML fragment with runs of whitespace folded to one space."""
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _clean(text: str | None) -> str:
+    return CONTROL.sub("", text or "")
+
+
+def index_rows(document: dict) -> list[tuple]:
+    """Return the index rows of an article document, in the table's column order."""
+    slug, language = document["slug"], document["language"]
+    video = document.get("video")
+    text = " ".join(part for part in (
+        document["summary"], video["title"] if video else "", html_text(document["body_html"]),
+        *(image.get("caption") or "" for image in document.get("images", []))) if part)
+    rows = [(_clean(document["title"]), _clean(text), "", slug, "article", language, "", None)]
+    for track in (video or {}).get("tracks", ()):
+        for section in track["transcript"]:
+            if section.get("title"):
+                rows.append(("", _clean(section["title"]), "", slug, "chapter", track["language"],
+                             track["label"], section["start"]))
+            for paragraph in section["paragraphs"]:
+                rows.append(("", _clean(paragraph["text"]), _clean(paragraph.get("speaker")), slug,
+                             paragraph.get("kind") or "speech", track["language"], track["label"],
+                             paragraph["start"]))
+    return rows
+
+
+def _index_version(db: sqlite3.Connection) -> str | None:
+    found = db.execute("SELECT value FROM meta WHERE key = 'search_index'").fetchone()
+    exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TABLE,)).fetchone()
+    return found[0] if found and exists else None
+
+
+def write_article(db: sqlite3.Connection, document: dict) -> None:
+    """Replace the index rows of one article inside the caller's transaction.
+
+    A library whose index is missing or of an older version gets it rebuilt
+    from every stored article first, so an upgrade needs no separate step.
+    """
+    if _index_version(db) != INDEX_VERSION:
+        _rebuild(db)
+        return
+    db.execute(f"DELETE FROM {TABLE} WHERE slug = ?", (document["slug"],))
+    db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", index_rows(document))
+
+
+def _rebuild(db: sqlite3.Connection) -> None:
+    db.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    db.execute(CREATE)
+    for (document,) in db.execute("SELECT document FROM articles").fetchall():
+        db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       index_rows(json.loads(document)))
+    db.execute("INSERT INTO meta (key, value) VALUES ('search_index', ?) ON CONFLICT(key)"
+               " DO UPDATE SET value = excluded.value", (INDEX_VERSION,))
+
+
+def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
+    """Return the articles matching every term, best first, each with its matching moments.
+
+    :raises SearchIndexMissing: the library has no index of this version yet.
+    """
+    if not terms:
+        return Results(terms, (), False)
+    if _index_version(db) != INDEX_VERSION:
+        raise SearchIndexMissing("the library has no search index yet: run ingest once")
+    rows = db.execute(
+        f"SELECT slug, kind, language, label, start, highlight({TABLE}, 2, ?, ?),"
+        f" highlight({TABLE}, 0, ?, ?), snippet({TABLE}, 1, ?, ?, '…', ?)"
+        f" FROM {TABLE} WHERE {TABLE} MATCH ? ORDER BY bm25({TABLE}, ?, ?, ?) LIMIT ?",
+        (*MARKS, *MARKS, *MARKS, SNIPPET_TOKENS, match_expression(terms), *WEIGHTS,
+         MAX_ROWS)).fetchall()
+    hits: dict[str, Hit] = {}
+    for slug, kind, language, label, start, speaker, title, snippet in rows:
+        hit = hits.get(slug)
+        if hit is None:
+            if len(hits) == MAX_ARTICLES:
+                continue
+            hit = hits[slug] = Hit(slug, {})
+        if kind == "article":
+            hit.title, hit.snippet = segments(title), segments(snippet)
+        elif len(hit.moments) < MAX_MOMENTS:
+            hit.moments.append(Moment(kind, float(start), language, label, segments(speaker),
+                                      segments(snippet)))
+        else:
+            hit.more_moments += 1
+    documents = dict(db.execute(
+        f"SELECT slug, document FROM articles WHERE slug IN ({', '.join('?' * len(hits))})",
+        tuple(hits)).fetchall()) if hits else {}
+    for hit in hits.values():
+        hit.document = json.loads(documents[hit.slug])
+        hit.moments.sort(key=lambda moment: (moment.start, moment.language))
+        if not hit.title:
+            hit.title = (Segment(hit.document["title"]),)
+    truncated = len(rows) == MAX_ROWS or len({row[0] for row in rows}) > MAX_ARTICLES
+    return Results(terms, tuple(hits.values()), truncated)
