@@ -96,6 +96,33 @@ def image_model(image: dict, url) -> dict:
             "height": largest["height"], "srcset": srcset(jpegs, url), "sources": sources}
 
 
+def badges(video: dict | None) -> list[dict]:
+    """Return a clip's access features as text badges: captions by language, AD, transcript, chapters."""
+    if video is None:
+        return []
+    found = []
+    if video["kind"] != "audio":
+        for kind, text in (("captions", "Captions"), ("subtitles", "Subtitles")):
+            tracks = [t for t in video["tracks"] if t["kind"] == kind]
+            if tracks:
+                found.append({"text": text, "languages": [
+                    {"label": t["label"], "language": t["language"]} for t in tracks]})
+    if video["has_descriptions"]:
+        found.append({"text": "Audio description", "languages": []})
+    if video["tracks"]:
+        found.append({"text": "Transcript", "languages": []})
+    if video["chapters"]:
+        found.append({"text": "Chapters", "languages": []})
+    return found
+
+
+def language_versions(document: dict) -> list[dict]:
+    """Return the article's versions in other languages: slug, language tag, its own name, direction."""
+    return [{**version, "name": languages.autonym(version["language"]) or version["language"],
+             "dir": languages.direction(version["language"])}
+            for version in document.get("translations", ())]
+
+
 def article_model(document: dict, url) -> dict:
     """Return the full view model of an article page."""
     return {
@@ -106,6 +133,7 @@ def article_model(document: dict, url) -> dict:
         "date_text": long_date(document["published"]),
         "video": video_model(document.get("video"), url),
         "images": [image_model(i, url) for i in document.get("images", [])],
+        "versions": language_versions(document),
         "social_image": ({**document["social_image"], "url": url(document["social_image"]["src"])}
                          if document.get("social_image") else None),
     }
@@ -125,10 +153,10 @@ def teaser_model(document: dict, url) -> dict:
                 "alt": video["poster"].get("alt") or "",
                 "width": video["poster"]["width"], "height": video["poster"]["height"],
                 "credit": video["credit"], "caption": None}
-    return {**model, "lead": lead}
+    return {**model, "lead": lead, "badges": badges(video)}
 
 
-def structured_data(document: dict, media_url, page_url: str) -> dict:
+def structured_data(document: dict, media_url, page_url: str, embed_url: str | None = None) -> dict:
     """Return schema.org NewsArticle data with its photos (credited) and clip, absolute URLs."""
     data = {
         "@context": "https://schema.org", "@type": "NewsArticle", "headline": document["title"],
@@ -158,9 +186,21 @@ def structured_data(document: dict, media_url, page_url: str) -> dict:
                 "name": video["title"], "description": document["summary"],
                 "uploadDate": document["published"], "duration": iso_duration(video["duration"]),
                 "contentUrl": media_url(video["src"]), "encodingFormat": video["type"]}
+        if embed_url:
+            clip["embedUrl"] = embed_url
         if video.get("poster"):
             clip["thumbnailUrl"] = [media_url(p["src"]) for p in video["poster"]["images"]
                                     if p["type"] == "image/jpeg"]
+        elif images:
+            clip["thumbnailUrl"] = [images[0]["contentUrl"]]
+        chapters = video_model(video, media_url)["chapters"]
+        if chapters:
+            # Google's key moments: each chapter as a Clip that the page can start at.
+            clip["hasPart"] = [{"@type": "Clip", "name": chapter["title"],
+                                "startOffset": chapter["second"],
+                                "endOffset": max(chapter["second"] + 1, math.ceil(chapter["end"])),
+                                "url": f"{page_url}?t={chapter['second']}"}
+                               for chapter in chapters]
         if video.get("tracks"):
             # The transcript belongs on the page; search engines read it from here too.
             clip["transcript"] = " ".join(
