@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from articles import present
 
+from .caching import cached_page
 from .common import external_media_url, library, media_url
 from .pages import start_time
 
@@ -32,6 +33,7 @@ def register(app: Flask) -> None:
     app.add_url_rule("/oembed", "oembed", oembed, methods=["GET"])
 
 
+@cached_page("t")
 def embed(slug: str):
     """The player of one article on its own, with captions and a link to the transcript."""
     row = library().article(slug)

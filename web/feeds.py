@@ -6,8 +6,9 @@ import datetime as dt
 import email.utils
 import xml.etree.ElementTree as ET
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, url_for
 
+from .caching import cached_page
 from .common import external_media_url, library
 
 MEDIA = "http://search.yahoo.com/mrss/"
@@ -22,10 +23,10 @@ def register(app: Flask) -> None:
     app.add_url_rule("/feed.xml", "feed", feed, methods=["GET"])
 
 
+@cached_page()
 def feed():
-    """The newest articles as RSS 2.0 with Media RSS; unchanged libraries answer 304."""
-    lib = library()
-    documents = sorted((row.document for row in lib.articles()),
+    """The newest articles as RSS 2.0 with Media RSS, rendered once per library version."""
+    documents = sorted((row.document for row in library().articles()),
                        key=lambda document: moment(document["published"]), reverse=True)[:MAX_ITEMS]
     channel = {"title": current_app.config["SITE_NAME"],
                "link": url_for("index", _external=True),
@@ -34,9 +35,7 @@ def feed():
     body = build_feed(channel, documents,
                       page_url=lambda slug: url_for("article", slug=slug, _external=True),
                       media_url=external_media_url)
-    response = Response(body, mimetype="application/rss+xml")
-    response.set_etag(f"library-{lib.version()}")
-    return response.make_conditional(request)
+    return Response(body, mimetype="application/rss+xml")
 
 
 def moment(iso: str) -> dt.datetime:
