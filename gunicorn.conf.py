@@ -1,0 +1,38 @@
+"""Production settings for ``gunicorn 'app:create_app()'``, read from the working directory.
+
+Every setting can be changed on the command line or with an environment
+variable named below. ``kill -HUP <master pid>`` reloads the code and this
+file, starting new workers before the old ones finish their requests.
+"""
+
+import os
+
+_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("NEWSREEL_BIND", "127.0.0.1:8000")
+# One process per core; threads so that slow media downloads, which mostly
+# wait on the network, do not hold up page requests behind them.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", str(_cores)))
+threads = int(os.environ.get("NEWSREEL_THREADS", "8"))
+# Browsers fetch a page, its stylesheet and several media ranges on one connection.
+keepalive = 5
+timeout = 60
+graceful_timeout = 30
+# Workers run new code after a HUP only when the app is imported in each worker.
+preload_app = False
+
+accesslog = os.environ.get("NEWSREEL_ACCESS_LOG", "-")
+errorlog = os.environ.get("NEWSREEL_ERROR_LOG", "-")
+loglevel = os.environ.get("NEWSREEL_LOG_LEVEL", "info")
+# Time taken in microseconds (%(D)s) after the usual combined format.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
+
+# The same limits the app checks itself (web/headers.py).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+# The scheme a front server reports (X-Forwarded-Proto) is believed only from these addresses.
+forwarded_allow_ips = os.environ.get("NEWSREEL_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+raw_env = ["NEWSREEL_ENV=production"]

@@ -1,0 +1,292 @@
+"""The production set-up as it runs: gunicorn with gunicorn.conf.py, nginx with deploy/nginx.conf, wrk for load.
+
+Every server here is a real process on a free loopback port, with its logs,
+pid file and caches in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app import CONTENT_SECURITY_POLICY
+from articles.ingest import ingest_bundle
+from articles.store import Library
+from deploy.servers import Gunicorn, Nginx, Site, free_port, nginx_binary
+from tests.conftest import ROOT, require_tool
+from tests.test_hostile_requests import SECRET, TRAVERSALS, raw_get
+from tests.test_ingest import replace_in_article
+
+ARTICLE = "/articles/night-ferry-returns"
+IMMUTABLE = "public, max-age=31536000, immutable"
+MEGABYTE = 1_048_576
+
+
+def get(url: str, **headers) -> tuple[int, dict, bytes]:
+    """GET a URL and return status, headers (repeated ones joined with ", ") and body."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, _headers(response), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, _headers(error), error.read()
+
+
+def _headers(response) -> dict:
+    joined: dict[str, str] = {}
+    for name, value in response.headers.items():
+        joined[name] = f"{joined[name]}, {value}" if name in joined else value
+    return joined
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, demo_library) -> dict:
+    """A checkout's static folder and a library, each copied, with secrets and symlinks planted beside them."""
+    root = tmp_path_factory.mktemp("site")
+    library = Library(root / "library")
+    shutil.copytree(demo_library.root, library.root)
+    static = root / "app" / "static"
+    shutil.copytree(ROOT / "static", static)
+    (root / "secret.txt").write_bytes(SECRET)
+    (library.root / "secret.txt").write_bytes(SECRET)
+    (library.media_dir / "0123456789abcdef.jpg").symlink_to(library.root / "secret.txt")
+    (library.media_dir / "fedcba9876543210.vtt").symlink_to("../secret.txt")
+    (static / ".hidden").write_bytes(SECRET)
+    (static / "out.txt").symlink_to(root / "secret.txt")
+    (static / "outdir").symlink_to(root)
+    clip = max(library.media_dir.glob("*.mp4"), key=lambda p: p.stat().st_size)
+    return {"root": root, "library": library, "static": static, "clip": clip}
+
+
+def start_gunicorn(site: dict, folder, **env) -> Gunicorn:
+    server = Gunicorn(site["library"].root, folder, env={
+        "NEWSREEL_STATIC_FOLDER": str(site["static"]), "WEB_CONCURRENCY": "2", **env})
+    server.wait_until_serving()
+    return server
+
+
+@pytest.fixture(scope="module")
+def gunicorn(site, tmp_path_factory):
+    """gunicorn serving the site's library and static folder itself."""
+    with start_gunicorn(site, tmp_path_factory.mktemp("gunicorn")) as server:
+        yield server
+
+
+@dataclass
+class FrontedSite:
+    """nginx with deploy/nginx.conf in front of its own gunicorn."""
+
+    nginx: Nginx
+    gunicorn: Gunicorn
+    media: str
+
+
+@pytest.fixture(scope="module", params=["direct", "handoff"])
+def fronted(request, site, tmp_path_factory):
+    """nginx in front of gunicorn; media from disk directly, or handed back by the app with X-Accel-Redirect."""
+    if nginx_binary() is None:
+        require_tool("nginx")
+    folder = tmp_path_factory.mktemp(f"nginx-{request.param}")
+    env = {"NEWSREEL_MEDIA_HANDOFF": "nginx"} if request.param == "handoff" else {}
+    with start_gunicorn(site, folder / "gunicorn", **env) as app_server:
+        layout = Site(listen=f"127.0.0.1:{free_port()}", upstream=f"127.0.0.1:{app_server.port}",
+                      app_root=site["static"].parent, library=site["library"].root, media=request.param)
+        with Nginx(layout, folder / "nginx") as nginx:
+            nginx.wait_until_serving()
+            yield FrontedSite(nginx, app_server, request.param)
+
+
+def test_gunicorn_config_takes_workers_from_cores_and_threads_for_media():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["worker_class"] == "gthread"
+    assert settings["threads"] >= 4
+    if "WEB_CONCURRENCY" not in os.environ:
+        assert settings["workers"] == len(os.sched_getaffinity(0))
+    assert settings["wsgi_app"] == "app:create_app()"
+    assert settings["accesslog"] and settings["preload_app"] is False
+
+
+def test_gunicorn_serves_pages_media_and_static_files(gunicorn, site):
+    status, headers, body = get(gunicorn.url + ARTICLE, **{"Accept-Encoding": "br"})
+    assert status == 200 and headers["Content-Encoding"] == "br"
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert get(gunicorn.url + ARTICLE, **{"If-None-Match": headers["ETag"]})[0] == 304
+    data = site["clip"].read_bytes()
+    for first in (0, len(data) - MEGABYTE):
+        status, headers, body = get(f"{gunicorn.url}/media/{site['clip'].name}",
+                                    Range=f"bytes={first}-{first + MEGABYTE - 1}")
+        assert status == 206 and body == data[first:first + MEGABYTE]
+    page = BeautifulSoup(get(gunicorn.url + "/")[2], "html.parser")
+    status, headers, body = get(gunicorn.url + page.find("link", rel="stylesheet")["href"])
+    assert status == 200 and headers["Cache-Control"] == IMMUTABLE
+    assert body == (site["static"] / "css" / "app.css").read_bytes()
+    access = gunicorn.access_log.read_text(encoding="utf-8")
+    assert f'"GET {ARTICLE} HTTP/1.1" 200' in access
+
+
+def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
+    server = Gunicorn(site["library"].root, tmp_path, env={"FLASK_DEBUG": "1", "WEB_CONCURRENCY": "1"})
+    assert server.process.wait(timeout=120) != 0
+    assert "ProductionConfigError" in server.log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site, target):
+    target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
+    status, body = raw_get(gunicorn.port, target)
+    assert status in (400, 404, 308)
+    assert SECRET not in body and b"root:" not in body
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_traversal_through_nginx_never_reaches_a_file_outside(fronted, site, target):
+    target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
+    status, body = raw_get(int(fronted.nginx.url.rsplit(":", 1)[1]), target)
+    assert status in (400, 404, 308)
+    assert SECRET not in body and b"root:" not in body
+
+
+def security_headers_of(headers: dict) -> dict:
+    names = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+             "Referrer-Policy", "Permissions-Policy")
+    return {name: headers.get(name) for name in names}
+
+
+def test_nginx_serves_media_ranges_with_the_apps_headers(fronted, gunicorn, site):
+    name = site["clip"].name
+    data = site["clip"].read_bytes()
+    for first in (0, len(data) - MEGABYTE):
+        status, headers, body = get(f"{fronted.nginx.url}/media/{name}",
+                                    Range=f"bytes={first}-{first + MEGABYTE - 1}")
+        assert status == 206 and body == data[first:first + MEGABYTE]
+        assert headers["Server"] == "nginx"
+    direct = get(f"{gunicorn.url}/media/{name}", Range="bytes=0-9")[1]
+    assert security_headers_of(headers) == security_headers_of(direct)
+    assert headers["Cache-Control"] == IMMUTABLE  # once, not doubled by the hand-off
+    assert headers["Content-Type"] == "video/mp4"
+    assert headers["ETag"] == direct["ETag"]  # the app and nginx name the file alike
+
+
+def test_nginx_leaves_unknown_media_to_the_apps_404_page(fronted):
+    for url in ("/media/0123456789abcdef.mp4", "/media/not-a-name.exe"):
+        status, headers, body = get(fronted.nginx.url + url)
+        assert status == 404 and b"Page not found" in body
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_the_hand_off_location_is_internal(fronted, site):
+    status, _, body = get(f"{fronted.nginx.url}/_newsreel/media/{site['clip'].name}")
+    assert status == 404 and not body.startswith(site["clip"].read_bytes()[:64])
+
+
+def test_nginx_serves_static_files_immutable(fronted, site):
+    page = BeautifulSoup(get(fronted.nginx.url + "/")[2], "html.parser")
+    status, headers, body = get(fronted.nginx.url + page.find("link", rel="stylesheet")["href"])
+    assert status == 200 and headers["Server"] == "nginx"
+    assert headers["Cache-Control"] == IMMUTABLE
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert body == (site["static"] / "css" / "app.css").read_bytes()
+
+
+def test_nginx_micro_caches_pages_and_revalidates_them_with_the_etag(fronted):
+    # A query no other test uses: the first request is a miss.
+    url = ARTICLE + f"?t=3&cache-test={fronted.media}"
+    status, first, body = get(fronted.nginx.url + url)
+    assert status == 200 and first["X-Cache-Status"] == "MISS"
+    # The page names its own address, so the app is asked under nginx's host name.
+    host = fronted.nginx.url.removeprefix("http://")
+    assert first["ETag"] == get(fronted.gunicorn.url + url, Host=host)[1]["ETag"]
+    assert first["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert get(fronted.nginx.url + url)[1]["X-Cache-Status"] == "HIT"
+    # Once the second is over nginx asks the app again, with the ETag it holds.
+    log_line = re.compile(rf'"GET {re.escape(url)} HTTP/1.[01]" 304 ')
+    deadline = time.monotonic() + 30
+    while not log_line.search(fronted.gunicorn.access_log.read_text(encoding="utf-8")):
+        assert time.monotonic() < deadline, "nginx never revalidated the page"
+        time.sleep(0.3)
+        status, _, again = get(fronted.nginx.url + url)
+        assert status == 200 and again == body
+
+
+def test_nginx_shows_a_new_ingest_within_its_cache_time(fronted, site, small_bundle):
+    slug = f"fresh-{fronted.media}"
+    replace_in_article(small_bundle, "title: A small story", f"title: A small story\nslug: {slug}")
+    assert f"/articles/{slug}".encode() not in get(fronted.nginx.url + "/")[2]
+    ingest_bundle(small_bundle, site["library"])
+    deadline = time.monotonic() + 30
+    while f"/articles/{slug}".encode() not in get(fronted.nginx.url + "/")[2]:
+        assert time.monotonic() < deadline, "the new article never reached the home page"
+        time.sleep(0.2)
+    assert get(f"{fronted.nginx.url}/articles/{slug}")[0] == 200
+
+
+def wrk(url: str, seconds: int = 3, connections: int = 32, headers: tuple[str, ...] = ()) -> dict:
+    """Run wrk against a loopback URL and return requests/s, p99 text, errors and non-2xx/3xx count."""
+    binary = require_tool("wrk")
+    argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
+    for header in headers:
+        argv += ["-H", header]
+    result = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 120, check=True)
+    output = result.stdout
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"requests": int(re.search(r"(\d+) requests in", output).group(1)),
+            "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "p99": re.search(r"99%\s+(\S+)", output).group(1),
+            "errors": sum(map(int, errors.groups())) if errors else 0,
+            "non_2xx_3xx": int(bad.group(1)) if bad else 0, "output": output}
+
+
+@pytest.mark.parametrize("target, path, range_at", [
+    ("gunicorn", ARTICLE, None), ("gunicorn", "CLIP", "start"), ("gunicorn", "CLIP", "end"),
+    ("nginx", ARTICLE, None), ("nginx", "CLIP", "end"),
+])
+def test_load_on_loopback_has_no_errors(gunicorn, fronted, site, target, path, range_at, capsys):
+    if target == "nginx" and fronted.media != "direct":
+        pytest.skip("the hand-off variant is loaded by the benchmark")
+    base = gunicorn.url if target == "gunicorn" else fronted.nginx.url
+    headers = ()
+    if path == "CLIP":
+        path = f"/media/{site['clip'].name}"
+        size = site["clip"].stat().st_size
+        first = 0 if range_at == "start" else size - MEGABYTE
+        headers = (f"Range: bytes={first}-{first + MEGABYTE - 1}",)
+    result = wrk(base + path, headers=headers)
+    with capsys.disabled():
+        print(f"\n  wrk {target} {path} {range_at or ''}: {result['rate']:.0f} req/s, p99 {result['p99']}")
+    assert result["requests"] > 0, result["output"]
+    assert result["errors"] == 0, result["output"]
+    assert result["non_2xx_3xx"] == 0, result["output"]
+
+
+def test_graceful_reload_under_load_drops_no_request(site, tmp_path):
+    server = start_gunicorn(site, tmp_path)
+    with server:
+        before = server.worker_pids()
+        results = {}
+        # Connection: close, so every request is a new connection, as a reload may meet them.
+        load = threading.Thread(target=lambda: results.update(
+            wrk(server.url + ARTICLE, seconds=4, connections=16, headers=("Connection: close",))))
+        load.start()
+        time.sleep(1)
+        server.process.send_signal(signal.SIGHUP)
+        load.join(timeout=180)
+        deadline = time.monotonic() + 60
+        while server.worker_pids() & before or len(server.worker_pids()) < 2:
+            assert time.monotonic() < deadline, "the old workers never left"
+            time.sleep(0.1)
+        assert results["errors"] == 0 and results["non_2xx_3xx"] == 0, results["output"]
+        assert get(server.url + ARTICLE)[0] == 200
+        assert "handling signal: hup" in server.log.read_text(encoding="utf-8").lower()
