@@ -11,8 +11,8 @@ from app import create_app
 from articles import search as search_index
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from tests.test_ingest import replace_in_article
 from media.demo import to_vtt
+from tests.test_ingest import replace_in_article
 from tests.test_text_browsers import dump
 
 ARTICLE = "/articles/night-ferry-returns"

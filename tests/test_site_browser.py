@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import axe_source, describe, focused, gate_failures, open_page, run_axe
+from tests.test_browser import (
+    axe_source,
+    describe,
+    focused,
+    gate_failures,
+    open_page,
+    run_axe,
+)
 
-__all__ = ["axe_source"]  # a fixture: importing it makes it available here
+# axe_source is a fixture: importing it makes it available to the tests here.
+__all__ = ["axe_source"]
 
 pytestmark = [
     pytest.mark.browser,
