@@ -66,6 +66,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     caching.register(app)
+    # Outermost: media requests need neither Flask nor the page cache.
+    media_views.serve_directly(app)
     return app
 
 

@@ -13,15 +13,22 @@ import os
 import re
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import Response, abort, request
-from werkzeug.datastructures import ETags
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from flask import Response, request
+from werkzeug.datastructures import EnvironHeaders, ETags
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    PreconditionFailed,
+    RequestedRangeNotSatisfiable,
+)
 from werkzeug.http import http_date, parse_date, parse_etags
+from werkzeug.utils import get_content_type
 from werkzeug.wsgi import wrap_file
 
 from . import compression
@@ -196,90 +203,102 @@ class FileSlice:
         self._handle.close()
 
 
-def send_file(handle: BinaryIO, st: os.stat_result, mimetype: str, cache_control: str, *,
-              max_ranges: int = DEFAULT_MAX_RANGES,
-              compressed: Callable[[str], bytes] | None = None) -> Response:
-    """Answer the current request for an open file: 200, 206, 304, 412 or 416; closes ``handle`` when done.
+@dataclass
+class FileAnswer:
+    """What to send for a file: status, headers and body, or an error for the app's error page."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: Iterable[bytes] = ()
+    error: HTTPException | None = None
+
+    def status_line(self) -> str:
+        """Return the WSGI status line."""
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+
+def answer_file(environ: dict, handle: BinaryIO, st: os.stat_result, mimetype: str, cache_control: str,
+                *, max_ranges: int = DEFAULT_MAX_RANGES,
+                compressed: Callable[[str], bytes] | None = None) -> FileAnswer:
+    """Answer a WSGI request for an open file: 200, 206 or 304, else an error; ``handle`` is closed when done.
 
     ``compressed(encoding)`` returns the file's bytes in that encoding, for text
     files a client may receive compressed when it asks for the whole file.
     """
+    request_headers = EnvironHeaders(environ)
+    head = environ["REQUEST_METHOD"] == "HEAD"
     size, last_modified = st.st_size, int(st.st_mtime)
     etag = file_etag(st)
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": cache_control,
-               "Last-Modified": http_date(last_modified)}
-    range_header = request.headers.get("Range")
+    headers = [("Accept-Ranges", "bytes"), ("Cache-Control", cache_control),
+               ("Last-Modified", http_date(last_modified))]
+    range_header = environ.get("HTTP_RANGE")
     encoding = "identity"
     if compressed is not None:
-        headers["Vary"] = "Accept-Encoding"
+        headers.append(("Vary", "Accept-Encoding"))
         # A range always counts bytes of the file itself, never of a compressed copy.
         if range_header is None and size >= compression.MIN_BYTES:
-            encoding = compression.negotiate(request.headers.get("Accept-Encoding"))
-    headers["ETag"] = variant_etag(etag, encoding)
-    status = precondition_status(request.headers, (headers["ETag"],), last_modified)
+            encoding = compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
+    headers.append(("ETag", variant_etag(etag, encoding)))
+    status = precondition_status(request_headers, (headers[-1][1],), last_modified)
     if status is not None:
         handle.close()
-        if status == 412:
-            abort(412)
-        response = Response(status=304, headers=headers)
-        del response.headers["Content-Type"]
-        return response
+        return FileAnswer(304, headers) if status == 304 else FileAnswer(412, [], error=PreconditionFailed())
+    headers.append(("Content-Type", get_content_type(mimetype, "utf-8")))
     if encoding != "identity":
         try:
             body = compressed(encoding)
         finally:
             handle.close()
-        response = Response(b"" if request.method == "HEAD" else body, 200, headers, mimetype=mimetype)
-        response.headers["Content-Length"] = str(len(body))
-        response.headers["Content-Encoding"] = encoding
-        return response
+        headers += [("Content-Encoding", encoding), ("Content-Length", str(len(body)))]
+        return FileAnswer(200, headers, () if head else (body,))
     ranges = None
-    if range_header is not None and if_range_allows(request.headers.get("If-Range"), etag, last_modified):
+    if range_header is not None and if_range_allows(environ.get("HTTP_IF_RANGE"), etag, last_modified):
         try:
             ranges = parse_range(range_header, size, max_ranges)
         except RangeRequestError as error:
             handle.close()
-            abort(400, description=str(error))
+            return FileAnswer(400, [], error=BadRequest(str(error)))
     if ranges == []:
         handle.close()
-        raise RequestedRangeNotSatisfiable(length=size)
-    if ranges is None:
-        return _body_response(handle, 200, ByteRange(0, size - 1), size, mimetype, headers)
-    if len(ranges) == 1:
-        headers["Content-Range"] = ranges[0].content_range(size)
-        return _body_response(handle, 206, ranges[0], size, mimetype, headers)
-    return _multipart_response(handle, ranges, size, mimetype, headers)
+        return FileAnswer(416, [], error=RequestedRangeNotSatisfiable(length=size))
+    if ranges is None or len(ranges) == 1:
+        part = ranges[0] if ranges else ByteRange(0, size - 1)
+        if ranges:
+            headers.append(("Content-Range", part.content_range(size)))
+        headers.append(("Content-Length", str(part.length if size else 0)))
+        if head or size == 0:
+            handle.close()
+            return FileAnswer(206 if ranges else 200, headers)
+        body = wrap_file(environ, FileSlice(handle, part.start, part.length), BUFFER_SIZE)
+        return FileAnswer(206 if ranges else 200, headers, body)
+    return _multipart(handle, ranges, size, headers, head)
 
 
-def _body_response(handle: BinaryIO, status: int, part: ByteRange, size: int, mimetype: str,
-                   headers: dict) -> Response:
-    if request.method == "HEAD" or size == 0:
-        handle.close()
-        response = Response(b"", status, headers, mimetype=mimetype)
-    else:
-        body = wrap_file(request.environ, FileSlice(handle, part.start, part.length), BUFFER_SIZE)
-        response = Response(body, status, headers, mimetype=mimetype, direct_passthrough=True)
-    response.headers["Content-Length"] = str(part.length if size else 0)
-    return response
+def send_file(handle: BinaryIO, st: os.stat_result, mimetype: str, cache_control: str, *,
+              max_ranges: int = DEFAULT_MAX_RANGES,
+              compressed: Callable[[str], bytes] | None = None) -> Response:
+    """Return the Flask response to the current request for an open file, as ``answer_file`` decides."""
+    answer = answer_file(request.environ, handle, st, mimetype, cache_control, max_ranges=max_ranges,
+                         compressed=compressed)
+    if answer.error is not None:
+        raise answer.error
+    return Response(answer.body, answer.status, answer.headers, direct_passthrough=True)
 
 
-def _multipart_response(handle: BinaryIO, ranges: list[ByteRange], size: int, mimetype: str,
-                        headers: dict) -> Response:
+def _multipart(handle: BinaryIO, ranges: list[ByteRange], size: int, headers: list, head: bool
+               ) -> FileAnswer:
     boundary = secrets.token_hex(16)
-    content_type = Response(mimetype=mimetype).headers["Content-Type"]
+    content_type = dict(headers)["Content-Type"]
     heads = [(f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
               f"Content-Range: {part.content_range(size)}\r\n\r\n").encode("ascii") for part in ranges]
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
     length = sum(len(head) + part.length for head, part in zip(heads, ranges)) + len(tail)
-    multipart = f"multipart/byteranges; boundary={boundary}"
-    if request.method == "HEAD":
+    headers = [(name, value) for name, value in headers if name != "Content-Type"]
+    headers += [("Content-Type", f"multipart/byteranges; boundary={boundary}"), ("Content-Length", str(length))]
+    if head:
         handle.close()
-        response = Response(b"", 206, headers, content_type=multipart)
-    else:
-        response = Response(_MultipartBody(handle, heads, ranges, tail), 206, headers,
-                            content_type=multipart, direct_passthrough=True)
-    response.headers["Content-Length"] = str(length)
-    return response
+        return FileAnswer(206, headers)
+    return FileAnswer(206, headers, _MultipartBody(handle, heads, ranges, tail))
 
 
 class _MultipartBody:
