@@ -135,10 +135,13 @@ class Server:
 
 
 class Gunicorn(Server):
-    """``gunicorn 'app:create_app()'`` (or another ``app``) from the checkout, so that it reads gunicorn.conf.py."""
+    """``gunicorn 'app:create_app()'`` from the checkout, so that it reads gunicorn.conf.py.
+
+    ``app`` names another WSGI app; ``command`` replaces the whole command line (bin/serve).
+    """
 
     def __init__(self, library: Path, folder: Path, env: dict | None = None, port: int = 0,
-                 app: str = "app:create_app()"):
+                 app: str = "app:create_app()", command: list[str] | None = None):
         folder.mkdir(parents=True, exist_ok=True)
         self.log, self.access_log = folder / "gunicorn.log", folder / "access.log"
         environment = {**os.environ, "NEWSREEL_LIBRARY": str(library),
@@ -146,7 +149,7 @@ class Gunicorn(Server):
                        "NEWSREEL_ACCESS_LOG": str(self.access_log), **(env or {})}
         # Messages from before gunicorn sets up its log (a bad setting) go to the same file.
         with open(self.log, "ab") as early:
-            self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", app],
+            self.process = subprocess.Popen(command or [sys.executable, "-m", "gunicorn", app],
                                             cwd=ROOT, env=environment, stdin=subprocess.DEVNULL,
                                             stdout=early, stderr=early)
         self.port = self._listening_port()

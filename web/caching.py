@@ -133,9 +133,13 @@ class CachedPage:
     digest: str = ""
     encoded: dict[str, bytes] = field(default_factory=dict)
 
+    compressible: bool = False
+
     def __post_init__(self):
         self.digest = hashlib.sha256(self.body).hexdigest()[:20]
         self.encoded["identity"] = self.body
+        self.compressible = compression.is_compressible(
+            next((value for name, value in self.headers if name.lower() == "content-type"), None))
 
     def etag(self, encoding: str) -> str:
         """Return the strong ETag of the page in ``encoding``."""
@@ -256,7 +260,7 @@ class PageCache:
 
     def _serve(self, page: CachedPage, environ, start_response):
         encoding = compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
-        if len(page.body) < compression.MIN_BYTES:
+        if len(page.body) < compression.MIN_BYTES or not page.compressible:
             encoding = "identity"
         headers = [*page.headers, ("ETag", page.etag(encoding)), ("Vary", "Accept-Encoding")]
         conditional = precondition_status(
