@@ -200,13 +200,16 @@ def test_the_hand_off_location_is_internal(fronted, site):
     assert status == 404 and not body.startswith(site["clip"].read_bytes()[:64])
 
 
-def test_nginx_serves_static_files_immutable(fronted, site):
+def test_nginx_serves_static_files_immutable_under_hashed_urls(fronted, site):
     page = BeautifulSoup(get(fronted.nginx.url + "/")[2], "html.parser")
     status, headers, body = get(fronted.nginx.url + page.find("link", rel="stylesheet")["href"])
     assert status == 200 and headers["Server"] == "nginx"
     assert headers["Cache-Control"] == IMMUTABLE
     assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert body == (site["static"] / "css" / "app.css").read_bytes()
+    # A URL without the hash, such as a script module's import, is asked for again each time.
+    status, headers, _ = get(fronted.nginx.url + "/static/css/app.css")
+    assert status == 200 and headers["Cache-Control"] == "no-cache"
 
 
 def test_nginx_micro_caches_pages_and_revalidates_them_with_the_etag(fronted):
