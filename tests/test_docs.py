@@ -46,7 +46,7 @@ def test_readme_names_the_two_setup_commands_and_they_exist():
 
 @pytest.mark.parametrize("field", ["title", "slug", "published", "language", "summary", "top",
                                    "video.source", "video.title", "video.credit", "video.poster_alt", "video.poster_at",
-                                   "video.captions", "video.captions[].kind", "strict", "images", "images[].alt", "images[].credit", "images[].focus",
+                                   "video.captions", "video.captions[].kind", "strict", "translations", "images", "images[].alt", "images[].credit", "images[].focus",
                                    "related"])
 def test_every_front_matter_field_is_documented(field):
     assert f"| `{field}` |" in README
