@@ -10,11 +10,13 @@ which empties the cache.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import hashlib
 import os
 import sqlite3
 import threading
+import time
 from calendar import timegm
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,43 +80,50 @@ def _fail_precondition():
 
 
 class LibraryVersion:
-    """The library's version and last change, read through one read-only connection per thread."""
+    """The library's version and last change, read again whenever its database files change."""
+
+    # Two commits can leave the WAL file with the same size and timestamp (the
+    # clock behind file times ticks every few milliseconds): look anyway this often.
+    RECHECK_SECONDS = 1.0
 
     def __init__(self, root: str | os.PathLike):
         self.database = Path(root) / DATABASE
-        self._local = threading.local()
+        self.wal = self.database.with_name(DATABASE + "-wal")
+        self._signature: tuple | None = None
+        self._checked = 0.0
+        self._state: tuple[int, int | None] = (0, None)
 
     def current(self) -> tuple[int, int | None] | None:
         """Return (version, last change as a Unix time); None when the database cannot be read now."""
-        try:
-            st = os.stat(self.database)
-        except FileNotFoundError:
+        signature = (_file_signature(self.database), _file_signature(self.wal))
+        now = time.monotonic()
+        if signature == self._signature and now - self._checked < self.RECHECK_SECONDS:
+            return self._state
+        state = self._read()
+        if state is not None:
+            # Taken before the read: a commit in between only causes one more read.
+            self._state, self._signature, self._checked = state, signature, now
+        return state
+
+    def _read(self) -> tuple[int, int | None] | None:
+        if not self.database.is_file():
             return 0, None
-        local = self._local
-        identity = (st.st_dev, st.st_ino)
-        if getattr(local, "identity", None) != identity:
-            self.close()
-            local.connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True,
-                                               check_same_thread=False)
-            local.identity, local.seen = identity, (None, None)
         try:
-            found = local.connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            version = int(found[0]) if found else 0
-            if local.seen[0] != version:
-                latest = local.connection.execute("SELECT max(ingested_at) FROM articles").fetchone()[0]
-                local.seen = (version, _unix_time(latest))
+            with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
+                found = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                latest = db.execute("SELECT max(ingested_at) FROM articles").fetchone()[0]
         except sqlite3.Error:
             # A library being created has no tables yet: render, but do not cache.
-            self.close()
             return None
-        return local.seen
+        return (int(found[0]) if found else 0), _unix_time(latest)
 
-    def close(self) -> None:
-        """Close this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-        self._local.connection, self._local.identity = None, None
+
+def _file_signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _unix_time(stamp: str | None) -> int | None:
