@@ -351,6 +351,14 @@ def test_transcript_language_follows_the_caption_track(page, live_server):
       }
     }""")
     page.wait_for_function("""() => document.querySelector('#transcript details[lang="de"]').open""")
+    # Other track changes (here the description track loading) leave a closed transcript closed.
+    german.locator("summary").click()
+    # Listening after the page's own listener: when this one has run, so has the page's.
+    page.evaluate("""() => { window.tracksChanged = new Promise((done) => document.querySelector('video')
+                               .textTracks.addEventListener('change', done, {once: true})); }""")
+    page.get_by_label("Audio description").check()
+    page.evaluate("() => window.tracksChanged")
+    assert german.evaluate("details => details.open") is False
 
 
 # --- chapters -------------------------------------------------------------------------------

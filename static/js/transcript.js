@@ -53,8 +53,9 @@ export function initTranscript(section, media) {
   function follow(started) {
     const cue = scroll.control.checked && started.find((item) => item.node.offsetParent);
     if (!cue) return;
-    const box = cue.node.offsetParent;
-    box.scrollTo({top: cue.node.offsetTop - box.clientHeight / 3, behavior: reducedMotion() ? 'auto' : 'smooth'});
+    const box = cue.node.closest('.app-transcript__body');
+    const top = box.scrollTop + cue.node.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTo({top: top - box.clientHeight / 3, behavior: reducedMotion() ? 'auto' : 'smooth'});
   }
 
   for (const type of ['timeupdate', 'seeked', 'loadedmetadata']) media.addEventListener(type, update);
@@ -66,13 +67,15 @@ export function initTranscript(section, media) {
   });
 
   // The transcript follows the caption language: the <details> come in the order of the caption <track>s.
+  // Only a change of language opens one: other track changes leave closed transcripts closed.
   const tracks = captionTracks(media);
+  let showing = tracks.findIndex((track) => track.mode === 'showing');
   media.textTracks.addEventListener('change', () => {
-    const item = details[tracks.findIndex((track) => track.mode === 'showing')];
-    if (item && !item.open) {
-      item.open = true;
-      follow(cues.filter((cue) => cue.on));
-    }
+    const index = tracks.findIndex((track) => track.mode === 'showing');
+    if (index === showing || !details[index]) return;
+    showing = index;
+    details[index].open = true;
+    follow(cues.filter((cue) => cue.on));
   });
 
   let timer;
