@@ -1,6 +1,6 @@
 """Benchmark serving under load with wrk, against nginx static files measured in the same run.
 
-    .venv/bin/python bench/serve_bench.py [--seconds 10] [--connections 32] [--repeat 2] [--library PATH]
+    .venv/bin/python bench/serve_bench.py [--seconds 8] [--connections 32] [--repeat 3] [--library PATH]
 
 Writes and ingests the demo content (or uses ``--library``), starts gunicorn
 with gunicorn.conf.py and nginx with deploy/nginx.conf on loopback ports, puts
@@ -85,9 +85,9 @@ def line(label: str, result: dict, baseline: dict | None = None, against: str = 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--library", type=Path, help="an ingested library with the demo content")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -128,18 +128,19 @@ def main() -> None:
                               env={"BENCH_PAGE": str(copies / "page.html")}) as bare:
                     bare.wait_until_serving()
                     media = f"/media/{clip.name}"
+                    # Each measurement next to its baseline.
                     plan = {
                         "bare_page": (bare.url + "/", None),
                         "gunicorn_page": (app_server.url + ARTICLE, None),
                         "nginx_static_page": (nginx.url + "/static/bench/page.html", None),
-                        "gunicorn_range_start": (app_server.url + media, start_range),
-                        "gunicorn_range_end": (app_server.url + media, end_range),
-                        "nginx_static_range_start": (nginx.url + "/static/bench/clip.mp4", start_range),
-                        "nginx_static_range_end": (nginx.url + "/static/bench/clip.mp4", end_range),
                         "nginx_page": (nginx.url + ARTICLE, None),
+                        "nginx_static_range_start": (nginx.url + "/static/bench/clip.mp4", start_range),
+                        "gunicorn_range_start": (app_server.url + media, start_range),
                         "nginx_media_start": (nginx.url + media, start_range),
-                        "nginx_media_end": (nginx.url + media, end_range),
                         "handoff_media_start": (nginx_handoff.url + media, start_range),
+                        "nginx_static_range_end": (nginx.url + "/static/bench/clip.mp4", end_range),
+                        "gunicorn_range_end": (app_server.url + media, end_range),
+                        "nginx_media_end": (nginx.url + media, end_range),
                         "handoff_media_end": (nginx_handoff.url + media, end_range),
                     }
                     # Rounds over every measurement, so a slow spell of the machine
