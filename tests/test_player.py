@@ -81,18 +81,17 @@ def focus_summary(page) -> dict:
 
 # --- axe-core -------------------------------------------------------------------------------
 
-def open_panels(page) -> None:
-    for summary in page.locator("#player .app-panel__summary").all():
-        summary.click()
-    assert page.locator("#player details.app-panel[open]").count() == 2
+def open_settings(page) -> None:
+    page.get_by_text("Caption and speech settings", exact=True).click()
+    assert page.locator("#player details.app-panel[open]").count() == 1
 
 
-@pytest.mark.parametrize("state", ["enhanced", "panels open", "help dialog open"])
+@pytest.mark.parametrize("state", ["enhanced", "settings open", "help dialog open"])
 def test_axe_finds_no_failures_on_the_enhanced_article(new_context, live_server, axe_source, state):
     page = new_context(reduced_motion="reduce").new_page()
     open_player(page, live_server + ARTICLE)
-    if state == "panels open":
-        open_panels(page)
+    if state == "settings open":
+        open_settings(page)
         page.get_by_label("Search the transcript").fill("ferry")
         page.wait_for_selector(".app-transcript__match")
     elif state == "help dialog open":
@@ -141,8 +140,8 @@ def test_tab_reaches_the_player_controls_transcript_and_chapters_without_a_trap(
             break
     seen = {(stop["where"], stop["text"]) for stop in stops}
     for expected in [("player", "Speed"), ("player", "Audio description"), ("player", "Spoken captions"),
-                     ("player", "Keyboard shortcuts"), ("player", "Caption style"),
-                     ("player", "Speech settings"), ("chapters", "0:08 The repaired ferry"),
+                     ("player", "Keyboard shortcuts"),
+                     ("player", "Caption and speech settings"), ("chapters", "0:08 The repaired ferry"),
                      ("transcript", "Search the transcript"),
                      ("transcript", "Scroll the transcript with the video"), ("transcript", "English")]:
         assert expected in seen, f"Tab never reached {expected}: {stops}"
@@ -395,7 +394,7 @@ def cue_properties(page) -> dict:
 def test_caption_style_is_applied_kept_after_a_reload_and_reset(page, live_server):
     open_player(page, live_server + ARTICLE)
     assert cue_properties(page)["size"] == "100%"
-    page.get_by_text("Caption style", exact=True).click()
+    open_settings(page)
     page.get_by_label("Text size").select_option("150")
     page.get_by_label("Text colour").select_option(label="Yellow")
     page.get_by_label("Background colour").select_option(label="Dark blue")
@@ -405,7 +404,7 @@ def test_caption_style_is_applied_kept_after_a_reload_and_reset(page, live_serve
     assert {key: cue_properties(page)[key] for key in expected} == expected
     assert "serif" in cue_properties(page)["font"]
     # The preview shows the same style.
-    preview = page.locator(".app-prefs__cue").evaluate(
+    preview = page.locator(".app-caption-style__cue").evaluate(
         "node => [getComputedStyle(node).color, getComputedStyle(node).backgroundColor]")
     assert preview == ["rgb(255, 255, 0)", "rgb(11, 61, 145)"]
     stored = page.evaluate("JSON.parse(localStorage.getItem('newsreel:captions'))")
@@ -417,7 +416,7 @@ def test_caption_style_is_applied_kept_after_a_reload_and_reset(page, live_serve
     assert {key: cue_properties(page)[key] for key in expected} == expected
     assert page.get_by_label("Text size").input_value() == "150"
 
-    page.get_by_text("Caption style", exact=True).click()
+    open_settings(page)
     page.get_by_role("button", name="Reset caption style").click()
     assert cue_properties(page)["size"] == "100%"
     assert cue_properties(page)["color"] == "#ffffff"
@@ -427,8 +426,8 @@ def test_caption_style_is_applied_kept_after_a_reload_and_reset(page, live_serve
 
 def test_caption_style_warns_about_colours_that_cannot_be_told_apart(page, live_server):
     open_player(page, live_server + ARTICLE)
-    page.get_by_text("Caption style", exact=True).click()
-    warning = page.locator(".app-prefs__warning")
+    open_settings(page)
+    warning = page.locator(".app-caption-style__warning")
     assert warning.inner_text() == ""
     page.get_by_label("Background colour").select_option(label="White")
     assert warning.inner_text().startswith("These colours are hard to tell apart (contrast 1.0 to 1)")
@@ -457,7 +456,7 @@ def test_caption_style_reaches_the_cues_drawn_on_the_video(page, live_server):
     page.wait_for_function("""() => [...document.querySelector('video').textTracks]
                               .some((t) => t.mode === 'showing' && t.activeCues && t.activeCues.length)""")
     before = light_pixels(page)
-    page.get_by_text("Caption style", exact=True).click()
+    open_settings(page)
     page.get_by_label("Text colour").select_option(label="Black")
     page.get_by_label("Background colour").select_option(label="White")
     page.get_by_label("Background opacity").select_option("100")
@@ -497,7 +496,9 @@ def test_description_cues_reach_the_live_region_when_description_is_on(page, liv
 
 def test_speech_settings_offer_voice_rate_and_extended_description(page, live_server):
     open_player(page, live_server + ARTICLE)
-    page.get_by_text("Speech settings", exact=True).click()
+    open_settings(page)
+    assert page.get_by_role("group", name="Caption style").is_visible()
+    assert page.get_by_role("group", name="Speech").is_visible()
     voice = page.get_by_label("Voice")
     assert voice.evaluate("select => [...select.options].slice(0, 2).map((o) => o.text)") == [
         "Browser default", "No voice: text only"]
@@ -513,7 +514,7 @@ def test_speech_settings_offer_voice_rate_and_extended_description(page, live_se
 def test_player_logs_no_console_errors_or_csp_violations(page, live_server):
     errors = collect_console_errors(page)
     open_player(page, live_server + ARTICLE)
-    open_panels(page)
+    open_settings(page)
     page.get_by_label("Audio description").check()
     page.get_by_label("Spoken captions").check()
     page.get_by_label("Text size").select_option("200")
@@ -536,7 +537,7 @@ def test_player_logs_no_console_errors_or_csp_violations(page, live_server):
 def test_enhanced_player_reflows_without_horizontal_scroll(new_context, live_server, tmp_path, name, options):
     page = new_context(reduced_motion="reduce", **options).new_page()
     open_player(page, live_server + ARTICLE)
-    open_panels(page)
+    open_settings(page)
     page.evaluate("document.querySelector('video').currentTime = 8.5")
     page.wait_for_function(f"() => document.querySelector('{CURRENT}')")
     widths = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: innerWidth})")

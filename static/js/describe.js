@@ -3,12 +3,12 @@
 // get them even where the browser has no voice; with a voice they are also
 // read aloud, and may pause the clip meanwhile (extended description).
 // Spoken captions read the showing caption track aloud (EN 301 549, 7.1.5).
-import {captionTracks, checkbox, cueText, el, panel, select, store} from './dom.js';
+import {captionTracks, checkbox, cueText, el, fieldset, select, store} from './dom.js';
 
 const KEY = 'newsreel:speech';
 const RATES = ['0.75', '1', '1.25', '1.5', '1.75', '2'].map((rate) => [rate, `${rate}×`]);
 
-/** Add description and speech controls; returns {fields, panel, toggle}, or null with nothing to read. */
+/** Add description and speech controls; returns {fields, settings, toggle}, or null with nothing to read. */
 export function initDescriptions(media, announce) {
   const described = [...media.textTracks].find((track) => track.kind === 'descriptions');
   const captions = captionTracks(media);
@@ -81,7 +81,7 @@ export function initDescriptions(media, announce) {
       announce(`Audio description ${box.control.checked ? 'on' : 'off'}.`);
     };
   }
-  if (!speech) return {fields, panel: null, toggle};
+  if (!speech) return {fields, settings: null, toggle};
 
   if (captions.length) {
     const box = checkbox('Spoken captions', prefs.spoken);
@@ -133,5 +133,5 @@ export function initDescriptions(media, announce) {
   };
   speech.addEventListener('voiceschanged', listVoices);
   listVoices();
-  return {fields, panel: panel('Speech settings', ...parts), toggle};
+  return {fields, settings: fieldset('Speech', ...parts), toggle};
 }

@@ -34,10 +34,9 @@ export function checkbox(label, checked) {
   return {control, field: el('div', {class: 'app-check'}, control, el('label', {for: id, class: 'app-check__label'}, label))};
 }
 
-/** Return a <details> panel: settings stay out of the way until asked for. Labels are English on any page. */
-export function panel(summary, ...children) {
-  return el('details', {class: 'app-panel', lang: 'en'}, el('summary', {class: 'app-panel__summary'}, summary),
-    el('div', {class: 'app-panel__body'}, ...children));
+/** Return a <fieldset> of related controls under a legend. */
+export function fieldset(legend, ...children) {
+  return el('fieldset', {class: 'app-fieldset'}, el('legend', {class: 'app-fieldset__legend'}, legend), ...children);
 }
 
 // localStorage may be switched off or full: preferences then last as long as the page.

@@ -61,13 +61,17 @@ function enhancePlayer(figure, media) {
   const shortcuts = initShortcuts(figure, actions);
   media.setAttribute('aria-keyshortcuts', Object.keys(actions).join(' '));
 
-  const panels = [];
-  if (media.localName === 'video' && captions.length) panels.push(initPreferences(figure, announce));
-  if (description && description.panel) panels.push(description.panel);
+  // Settings share one closed panel: the player stays compact, on a phone and in an embed frame.
+  const style = media.localName === 'video' && captions.length ? initPreferences(figure, announce) : null;
+  const speech = description && description.settings;
+  const parts = [el('div', {class: 'app-player__controls', lang: 'en'}, speed.field, ...(description ? description.fields : []), shortcuts.button)];
+  if (style || speech) {
+    parts.push(el('details', {class: 'app-panel', lang: 'en'}, el('summary', {class: 'app-panel__summary'},
+      style && speech ? 'Caption and speech settings' : style ? 'Caption settings' : 'Speech settings'),
+    el('div', {class: 'app-panel__body'}, ...[style, speech].filter(Boolean))));
+  }
   // Placed before the figcaption, which must stay the figure's last child.
-  figure.querySelector(':scope > figcaption').before(
-    el('div', {class: 'app-player__controls', lang: 'en'}, speed.field, ...(description ? description.fields : []), shortcuts.button),
-    ...panels, status, shortcuts.dialog);
+  figure.querySelector(':scope > figcaption').before(...parts, status, shortcuts.dialog);
 }
 
 const mediaOf = (figure) => figure && figure.querySelector('video, audio');

@@ -2,7 +2,7 @@
 // become CSS custom properties on the player's figure, which the video::cue
 // rule in app.css reads; the preview inherits them too. Nothing here writes a
 // style attribute, which the content security policy would refuse.
-import {el, panel, select, store} from './dom.js';
+import {el, fieldset, select, store} from './dom.js';
 
 const KEY = 'newsreel:captions';
 const DEFAULTS = {size: '100', color: '#ffffff', background: '#000000', opacity: '75', font: 'sans'};
@@ -21,7 +21,7 @@ const CHOICES = {
   font: ['Font', Object.entries(FONTS).map(([key, [name]]) => [key, name])],
 };
 
-/** Return the caption style panel for a player figure, its choices applied. */
+/** Return the caption style fieldset for a player figure, its choices applied. */
 export function initPreferences(figure, announce) {
   const stored = store.read(KEY, DEFAULTS);
   const controls = {};
@@ -31,12 +31,11 @@ export function initPreferences(figure, announce) {
     prefs[key] = options.some(([value]) => value === stored[key]) ? stored[key] : DEFAULTS[key];
     controls[key] = select(label, options, prefs[key]);
   }
-  const warning = el('p', {class: 'app-prefs__warning', role: 'status'});
+  const warning = el('p', {class: 'app-caption-style__warning', role: 'status'});
   const reset = el('button', {type: 'button', class: 'app-button app-button--secondary'}, 'Reset caption style');
-  const form = el('form', {class: 'app-prefs', 'aria-label': 'Caption style'},
-    ...Object.values(controls).map((item) => item.field),
-    el('div', {class: 'app-prefs__preview'}, el('span', {class: 'app-prefs__cue'}, 'Captions will look like this.')),
-    warning, el('p', {class: 'app-prefs__note'}, 'Your choices are kept in this browser only.'), reset);
+  const group = fieldset('Caption style', ...Object.values(controls).map((item) => item.field),
+    el('div', {class: 'app-caption-style__preview'}, el('span', {class: 'app-caption-style__cue'}, 'Captions will look like this.')),
+    warning, el('p', {class: 'app-caption-style__note'}, 'Your choices are kept in this browser only.'), reset);
 
   const apply = () => {
     const [r, g, b] = channels(prefs.background);
@@ -47,12 +46,11 @@ export function initPreferences(figure, announce) {
     warning.textContent = prefs.opacity >= 50 && ratio < 4.5
       ? `These colours are hard to tell apart (contrast ${ratio.toFixed(1)} to 1).` : '';
   };
-  form.addEventListener('change', () => {
+  group.addEventListener('change', () => {
     for (const key in controls) prefs[key] = controls[key].control.value;
     store.write(KEY, prefs);
     apply();
   });
-  form.addEventListener('submit', (event) => event.preventDefault());
   reset.addEventListener('click', () => {
     store.remove(KEY);
     prefs = {...DEFAULTS};
@@ -61,7 +59,7 @@ export function initPreferences(figure, announce) {
     announce('Caption style reset.');
   });
   apply();
-  return panel('Caption style', form);
+  return group;
 }
 
 const channels = (hex) => [1, 3, 5].map((at) => parseInt(hex.slice(at, at + 2), 16));
