@@ -509,6 +509,29 @@ def test_speech_settings_offer_voice_rate_and_extended_description(page, live_se
     assert stored["rate"] == "1.5" and stored["extended"] is True and stored["spoken"] is True
 
 
+def count_pauses(page) -> None:
+    page.evaluate("""() => { window.pauses = 0;
+      document.querySelector('video').addEventListener('pause', () => { window.pauses += 1; }); }""")
+
+
+@pytest.mark.parametrize("voice, pauses", [("", 1), ("none", 0)])
+def test_extended_description_pauses_the_clip_only_while_a_voice_reads(page, live_server, voice, pauses):
+    open_player(page, live_server + ARTICLE)
+    open_settings(page)
+    page.get_by_label("Audio description").check()
+    page.get_by_label("Pause the video while a description is read").check()
+    page.get_by_label("Voice").select_option(voice)
+    count_pauses(page)
+    play_muted_from(page, 15.0)
+    page.wait_for_function("""() => document.querySelector('#player [aria-live="polite"]')
+                              .textContent.includes('The deck is full')""", timeout=10_000)
+    # Headless Chromium has no voice, so speaking fails at once and the clip goes on; a
+    # real voice holds it until the end of the sentence.
+    page.wait_for_function("() => document.querySelector('video').currentTime > 16.5", timeout=15_000)
+    assert media(page, "v.paused") is False
+    assert page.evaluate("window.pauses") == pauses
+
+
 # --- console, layout ------------------------------------------------------------------------
 
 def test_player_logs_no_console_errors_or_csp_violations(page, live_server):
