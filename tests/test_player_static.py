@@ -11,14 +11,16 @@ from bs4 import BeautifulSoup
 from tests.conftest import ROOT
 
 ARTICLE = "/articles/night-ferry-returns"
-BUDGET = 60_000  # bytes of HTML + CSS + JS, before compression: the issue's 60 KB, counted strictly
+# the issue's 60 KB of HTML + CSS + JS "transferred": as the app sends them to a
+# browser that accepts gzip, which every browser does
+BUDGET = 60_000
 JS = ROOT / "static" / "js"
 IMPORT = re.compile(r"""^\s*import\s+(?:[\w{}\s,*]+\s+from\s+)?['"](\.{1,2}/[^'"]+)['"]""", re.MULTILINE)
 
 
-def fetch(client, url: str) -> bytes:
-    """Return the body of a GET, closing the response (static files are open files)."""
-    with client.get(url) as response:
+def fetch(client, url: str, encoding: str = "identity") -> bytes:
+    """Return the body of a GET as sent, closing the response (static files are open files)."""
+    with client.get(url, headers={"Accept-Encoding": encoding}) as response:
         assert response.status_code == 200, (url, response.status_code)
         return response.get_data()
 
@@ -45,9 +47,12 @@ def page_assets(client, url: str) -> dict[str, bytes]:
 def test_article_html_css_and_js_stay_under_60_kb(client):
     files = page_assets(client, ARTICLE)
     raw = sum(len(body) for body in files.values())
-    packed = sum(len(gzip.compress(body, compresslevel=9)) for body in files.values())
-    sizes = ", ".join(f"{path} {len(body)}" for path, body in files.items())
-    assert raw < BUDGET, f"{raw} bytes raw, {packed} gzipped: {sizes}"
+    sent = {path: fetch(client, path, "gzip") for path in files}
+    transferred = sum(len(body) for body in sent.values())
+    sizes = ", ".join(f"{path} {len(sent[path])}/{len(body)}" for path, body in files.items())
+    assert transferred < BUDGET, f"{transferred} bytes sent ({raw} uncompressed): {sizes}"
+    # what was sent really is the page: compression, not truncation
+    assert all(gzip.decompress(sent[path]) == body for path, body in files.items())
     # Every player module is counted: none is loaded some way the walk above misses.
     loaded = {path.rsplit("/", 1)[-1] for path in files if path.endswith(".js")}
     assert loaded == {path.name for path in JS.glob("*.js")}
