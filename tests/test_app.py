@@ -435,3 +435,16 @@ def test_markup_in_captions_voices_descriptions_and_chapters_stays_text(tmp_path
     text = page.get_text()
     for payload in HOSTILE:
         assert payload in text
+
+
+def test_english_player_words_are_marked_english_on_a_right_to_left_article(client):
+    page = soup(client.get("/articles/school-roof-garden-ar"))
+    assert page.html["lang"] == "ar" and page.html["dir"] == "rtl"
+    figure = page.find("figure", id="player")
+    metas = {" ".join(span.get_text().split()): span for span in
+             figure.find_all("span", class_="app-video__meta")}
+    tracks = next(span for text, span in metas.items() if text.startswith("Captions and subtitles:"))
+    assert tracks["lang"] == "en" and tracks["dir"] == "ltr"
+    assert tracks.find("span", lang="ar") is not None
+    assert figure.find("a", class_="app-video__skip")["lang"] == "en"
+    assert page.find(id="transcript-heading")["lang"] == "en"
