@@ -6,6 +6,7 @@ pid file and caches in a temporary folder.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import runpy
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
+import brotli
 import pytest
 from bs4 import BeautifulSoup
 
@@ -27,6 +29,7 @@ from deploy.servers import Gunicorn, Nginx, Site, free_port, nginx_binary
 from tests.conftest import ROOT, require_tool
 from tests.test_hostile_requests import SECRET, TRAVERSALS, raw_get
 from tests.test_ingest import replace_in_article
+from web.compression import negotiate
 
 ARTICLE = "/articles/night-ferry-returns"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -242,6 +245,24 @@ def test_nginx_shows_a_new_ingest_within_its_cache_time(fronted, site, small_bun
         assert time.monotonic() < deadline, "the new article never reached the home page"
         time.sleep(0.2)
     assert get(f"{fronted.nginx.url}/articles/{slug}")[0] == 200
+
+
+@pytest.mark.parametrize("accept_encoding", [
+    None, "gzip", "gzip, deflate, br, zstd", "br;q=0, gzip", "gzip;q=0", "GZIP", "deflate",
+    "gzip;q=0.0, br", "br;q=0.5", "x-gzip", "gzip ; q=0 , br ; q=0",
+])
+def test_nginx_caches_each_page_encoding_as_the_app_chooses_it(fronted, accept_encoding):
+    # nginx reduces Accept-Encoding to the app's choice, which is part of its cache key.
+    expected = negotiate(accept_encoding)
+    url = ARTICLE + f"?t=4&encoding-test={fronted.media}"
+    headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+    for _ in range(2):
+        status, got, body = get(fronted.nginx.url + url, **headers)
+        assert status == 200 and got.get("Content-Encoding", "identity") == expected
+        assert got["Vary"] == "Accept-Encoding"
+    assert got["X-Cache-Status"] == "HIT"
+    plain = get(fronted.nginx.url + url, **{"Accept-Encoding": "identity"})[2]
+    assert {"gzip": gzip.decompress, "br": brotli.decompress}.get(expected, bytes)(body) == plain
 
 
 def wrk(url: str, seconds: int = 3, connections: int = 32, headers: tuple[str, ...] = ()) -> dict:
