@@ -29,9 +29,23 @@ def atomic_output(path: Path | str, suffix: str | None = None) -> Iterator[Path]
     tmp.chmod(0o644)
     try:
         yield tmp
+        # On disk before the rename, and the rename on disk before anything
+        # (a database row, say) refers to the file: a power cut then leaves
+        # the old file or the whole new one, never an empty one.
+        _fsync(tmp)
         os.replace(tmp, path)
+        _fsync(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's or a directory's contents to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes_atomic(path: Path | str, data: bytes) -> None:
