@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +49,19 @@ def _ffmpeg_present():
         if IN_CI:
             pytest.fail(str(error))
         pytest.skip(str(error))
+
+
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a real threaded HTTP server on 127.0.0.1; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 def run_media_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -137,13 +152,8 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_server(demo_library):
     """The app on a real threaded HTTP server on 127.0.0.1; yields its base URL."""
-    app = create_app({"LIBRARY": str(demo_library.root)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(create_app({"LIBRARY": str(demo_library.root)})) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,17 +7,16 @@ import http.client
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from media.demo import write_photo
 from media.demo_pictures import harbour
+from tests.conftest import serving
 
 SECRET = b"secret-bytes-outside-the-library-7f3a"
 
@@ -213,13 +212,8 @@ def small_clip_module(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def hostile_server(hostile_library):
     """The app serving the hostile library on a real threaded HTTP server; yields its base URL."""
-    app = create_app({"LIBRARY": str(hostile_library.root)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(create_app({"LIBRARY": str(hostile_library.root)})) as url:
+        yield url
 
 
 INJECTED = ("img[src='x'], svg, [onerror], [onload], [onmouseover], [onclick], "
