@@ -207,10 +207,10 @@ def main() -> None:
             with Image.open(source) as full:
                 naive_pixels = full.convert("RGB").resize(
                     (WIDTH, round(full.height * WIDTH / full.width)), Image.Resampling.LANCZOS)
-            ours_pixels, _, plan, _ = decode_once(source, DEFAULT_MAX_PIXELS, [WIDTH], None,
-                                                  (0.5, 0.5), False)
-            ours_pixels = ours_pixels.resize(plan.sizes[0], Image.Resampling.LANCZOS,
-                                             box=plan.box, reducing_gap=REDUCING_GAP)
+            picture, _, plan, _, ready = decode_once(source, DEFAULT_MAX_PIXELS, [WIDTH], None,
+                                                     (0.5, 0.5), False)
+            ours_pixels = ready.get(plan.sizes[0]) or picture.resize(
+                plan.sizes[0], Image.Resampling.LANCZOS, box=plan.box, reducing_gap=REDUCING_GAP)
             with Image.open(ours_thumb.path) as a, Image.open(folder / "naive.jpg") as b:
                 print(f"  SSIM vs naive   JPEG files {ssim(a, b):.4f}   "
                       f"pixels before encoding {ssim(ours_pixels, naive_pixels):.4f}   (ours)")

@@ -64,11 +64,14 @@ def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
 
 
 def _open_checked(path: Path, max_pixels: int,
-                  prepare: Callable[[Image.Image], None] | None = None) -> Image.Image:
+                  prepare: Callable[[Image.Image], None] | None = None,
+                  load: Callable[[Image.Image], None] | None = None) -> Image.Image:
     """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``.
 
     ``prepare`` gets the checked image just before it is decoded, the last
-    moment at which ``Image.draft`` can still choose a cheaper JPEG scale.
+    moment at which ``Image.draft`` can still choose a cheaper JPEG scale;
+    ``load``, when given, decodes it instead of ``Image.load``; its errors
+    are reported as a failed decode.
     """
     try:
         im = Image.open(path, formats=allowed_formats())
@@ -91,7 +94,10 @@ def _open_checked(path: Path, max_pixels: int,
         if prepare is not None:
             prepare(im)
         try:
-            im.load()
+            if load is None:
+                im.load()
+            else:
+                load(im)
         except _BOMB:
             raise _too_large(path, max_pixels, size) from None
         except _DECODE_ERRORS:

@@ -1,8 +1,9 @@
 """Responsive thumbnails: one decode, a ladder of widths, AVIF, WebP and JPEG, all credited.
 
-Each source is decoded once, at the smallest JPEG DCT scale that still covers
-the largest width needed, then every width is resized from that picture and
-every format is encoded from the same resized frame. Outputs carry credit,
+Each source is decoded once, a JPEG at the smallest DCT scale that still
+leaves LANCZOS REDUCING_GAP to do on the widest output (a plain JPEG resized
+while it decodes, ``media.jpeg_bands``); every other width is resized from
+that picture, and every format is encoded from the same resized frame. Outputs carry credit,
 creator and copyright (XMP everywhere, EXIF Artist/Copyright everywhere, IPTC
 in JPEG) and an sRGB profile when the source had one; location, camera
 serials and maker notes never leave the source file.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from PIL import AvifImagePlugin, Image, ImageOps, features
 
+from .crops import check_focus, crop_box, parse_aspect, scaled_box
 from .errors import ImageError
 from .files import atomic_output, output_widths
 from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
@@ -29,14 +31,17 @@ from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
                              pillow_guard)
 from .images import (_SWAPS_AXES, _eight_bit, alpha_as_channel, _encode_jpeg, _exif_block, _flatten,
                      _open_checked, _orientation, _to_srgb)
+from .jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
 DEFAULT_FORMATS = ("avif", "webp", "jpeg")
 AVIF_QUALITY, AVIF_SPEED = 55, 8
 WEBP_QUALITY, WEBP_METHOD = 80, 4
-# Box-reduce by whole factors first, leaving LANCZOS at least 3x to do: on a
-# grainy 12 MP photo at 640 px that scores SSIM 0.999 against a full LANCZOS.
-REDUCING_GAP = 3.0
+# Shrinking by whole factors first (the JPEG DCT scale on decoding, a box
+# reduce after) is cheap, but a block filter aliases fine detail, so LANCZOS
+# must be left at least 2x to do. On a grainy 12 MP photo at 640 px, 1.56x
+# scores SSIM 0.965 against a full-size LANCZOS, 3.1x scores 0.998.
+REDUCING_GAP = 2.0
 
 _FORMATS = {"avif": "AVIF", "webp": "WEBP", "jpeg": "JPEG", "jpg": "JPEG"}
 _EXTENSION = {"AVIF": "avif", "WEBP": "webp", "JPEG": "jpg"}
@@ -88,47 +93,15 @@ class ThumbSet:
                 "thumbnails": [t.to_json() for t in self.thumbnails]}
 
 
+_Frames = dict[tuple[int, int], Image.Image]
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A crop box in upright pixels (full or decoded resolution) and the output sizes."""
 
     box: tuple[float, float, float, float]
     sizes: tuple[tuple[int, int], ...]
-
-
-def parse_aspect(text: str) -> tuple[int, int]:
-    """Return ``(width, height)`` from an aspect ratio written "W:H", such as "16:9".
-
-    :raises ValueError: if it is not two positive whole numbers joined by ":".
-    """
-    parts = str(text).strip().split(":")
-    if len(parts) == 2 and all(p.strip().isdecimal() for p in parts):
-        width, height = (int(p) for p in parts)
-        if width > 0 and height > 0:
-            return width, height
-    raise ValueError(f"aspect ratio must be W:H with two positive whole numbers, such as 16:9;"
-                     f" got {text!r}")
-
-
-def crop_box(width: int, height: int, aspect: tuple[int, int],
-             focus: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int, int, int]:
-    """Return the largest ``aspect`` box inside the image, centred on ``focus`` but kept inside.
-
-    :raises ValueError: if a size or aspect is not positive or focus is outside 0..1.
-    """
-    if width < 1 or height < 1:
-        raise ValueError(f"image size must be positive, not {width} x {height}")
-    aspect_w, aspect_h = aspect
-    if aspect_w <= 0 or aspect_h <= 0:
-        raise ValueError(f"aspect ratio must be positive, not {aspect_w}:{aspect_h}")
-    focus_x, focus_y = _check_focus(focus)
-    if width * aspect_h >= height * aspect_w:
-        box_w, box_h = max(1, min(width, height * aspect_w // aspect_h)), height
-    else:
-        box_w, box_h = width, max(1, min(height, width * aspect_h // aspect_w))
-    left = min(max(math.floor(focus_x * width - box_w / 2 + 0.5), 0), width - box_w)
-    top = min(max(math.floor(focus_y * height - box_h / 2 + 0.5), 0), height - box_h)
-    return left, top, left + box_w, top + box_h
 
 
 def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
@@ -150,11 +123,11 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
     widths = output_widths(base_name, widths)
     kinds = _check_formats(formats, source)
     aspect = parse_aspect(crop) if crop is not None else None
-    focus = _check_focus(focus)
+    focus = check_focus(focus)
 
     wants_metadata = credit is None or creator is None or copyright is None
-    picture, icc, plan, found = _decode(source, max_pixels, widths, aspect, focus,
-                                        wants_metadata)
+    picture, icc, plan, found, ready = _decode(source, max_pixels, widths, aspect, focus,
+                                               wants_metadata)
     if found is not None:
         credit = found.credit if credit is None else credit
         creator = found.creator if creator is None else creator
@@ -162,7 +135,7 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
     credit, creator, copyright = credit or None, creator or None, copyright or None
     try:
         encoded = _encode_all(picture, plan, kinds, icc, source,
-                              credit, creator, copyright, alt_text or None)
+                              credit, creator, copyright, alt_text or None, ready)
     except ImageError as err:
         if err.path is not None:
             raise
@@ -248,16 +221,6 @@ def _outcome(result: ThumbSet | tuple[str, Path | None]) -> ThumbSet | ImageErro
     return ImageError(*result) if isinstance(result, tuple) else result
 
 
-def _check_focus(focus: tuple[float, float]) -> tuple[float, float]:
-    try:
-        focus_x, focus_y = (float(v) for v in focus)
-    except (TypeError, ValueError):
-        raise ValueError(f"focus must be two numbers (x, y), not {focus!r}") from None
-    if not (0.0 <= focus_x <= 1.0 and 0.0 <= focus_y <= 1.0):
-        raise ValueError(f"focus must be within 0..1 on both axes, not {focus!r}")
-    return focus_x, focus_y
-
-
 def _check_formats(formats: Iterable[str], source: Path) -> tuple[str, ...]:
     if isinstance(formats, str):
         formats = (formats,)
@@ -286,46 +249,65 @@ def _plan(size: tuple[int, int], widths: list[int], aspect: tuple[int, int] | No
 
 def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int, int] | None,
             focus: tuple[float, float], wants_metadata: bool,
-            ) -> tuple[Image.Image, bytes | None, _Plan, PhotoMetadata | None]:
-    """Decode once; return the upright sRGB picture, its profile, the plan and the metadata.
+            ) -> tuple[Image.Image, bytes | None, _Plan, PhotoMetadata | None, _Frames]:
+    """Decode once; return the upright sRGB picture, its profile, the plan, the metadata
+    and the frames already resized while decoding, by size.
 
     The picture is RGBA only if transparent; the metadata is None unless asked for.
     """
-    full, swaps, plan = (0, 0), False, _Plan((0, 0, 0, 0), ())
+    full, orientation, plan = (0, 0), 1, _Plan((0, 0, 0, 0), ())
+    streamed: tuple[Image.Image, _Frames] | None = None
 
     def prepare(im: Image.Image) -> None:
-        nonlocal full, swaps, plan
-        full = im.size
-        swaps = _orientation(im) in _SWAPS_AXES
-        plan = _plan(full[::-1] if swaps else full, widths, aspect, focus)
-        if im.format in ("JPEG", "MPO"):
-            # libjpeg scales by 1/2, 1/4 or 1/8 inside the IDCT, far cheaper
-            # than decoding every pixel and resampling them away.
-            box_w = plan.box[2] - plan.box[0]
-            widest = plan.sizes[-1][0]
-            im.draft("RGB", tuple(math.ceil(side * widest / box_w) for side in full))
+        nonlocal full, orientation, plan
+        full, orientation = im.size, _orientation(im)
+        plan = _plan(full[::-1] if orientation in _SWAPS_AXES else full, widths, aspect, focus)
 
-    with pillow_guard(max_pixels), _open_checked(source, max_pixels, prepare) as im:
+    def load(im: Image.Image) -> None:
+        nonlocal streamed
+        if im.format in ("JPEG", "MPO"):
+            # libjpeg shrinks inside the IDCT, far cheaper than decoding
+            # every pixel and resampling them away; it leaves LANCZOS at
+            # least REDUCING_GAP to do on the widest output.
+            box_w = plan.box[2] - plan.box[0]
+            widest = plan.sizes[-1][0] * REDUCING_GAP / box_w
+            needed = tuple(math.ceil(side * widest) for side in full)
+            eighths = shrink_for(full, needed)
+            if orientation == 1 and can_stream(im):
+                box = scaled_box(plan.box, full, scaled_size(full, eighths))
+                direct = [size for size in plan.sizes
+                          if needs_no_reduce(box, size, REDUCING_GAP)]
+                if direct:
+                    streamed = decode_resizing(im, eighths, direct, box)
+                    return
+            im.draft("RGB", needed)
+        im.load()
+
+    with pillow_guard(max_pixels), _open_checked(source, max_pixels, prepare, load) as im:
         icc = im.info.get("icc_profile") or None
         found = photo_metadata_of(im) if wants_metadata else None
-        try:
-            upright = ImageOps.exif_transpose(im)
-        except METADATA_ERRORS:
-            upright = im.copy()  # unreadable orientation: keep the pixels as stored
-            if swaps:
-                swaps = False
-                plan = _plan(full, widths, aspect, focus)
+        swaps = orientation in _SWAPS_AXES
+        if streamed is not None:
+            upright = streamed[0]  # upright already, and a new image: no copy needed
+        else:
+            try:
+                upright = ImageOps.exif_transpose(im)
+            except METADATA_ERRORS:
+                upright = im.copy()  # unreadable orientation: keep the pixels as stored
+                if swaps:
+                    swaps = False
+                    plan = _plan(full, widths, aspect, focus)
     colour, alpha = _split_alpha(_eight_bit(upright))
     colour.info = {}
-    picture, icc = _to_srgb(colour, icc, source)
+    if colour.mode == "RGB" and icc is None:
+        picture = colour  # already what _to_srgb would return, without its copy
+    else:
+        picture, icc = _to_srgb(colour, icc, source)
     if alpha is not None:
         picture.putalpha(alpha)
-    full_w, full_h = full[::-1] if swaps else full
-    scale_x, scale_y = picture.width / full_w, picture.height / full_h
-    left, top, right, bottom = plan.box
-    # The crop box moves into the coordinates of the (DCT-scaled) decoded picture.
-    box = (left * scale_x, top * scale_y, right * scale_x, bottom * scale_y)
-    return picture, icc, _Plan(box, plan.sizes), found
+    box = scaled_box(plan.box, full[::-1] if swaps else full, picture.size)
+    ready = {} if streamed is None else streamed[1]
+    return picture, icc, _Plan(box, plan.sizes), found, ready
 
 
 def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
@@ -342,7 +324,7 @@ def _split_alpha(im: Image.Image) -> tuple[Image.Image, Image.Image | None]:
 
 def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: bytes | None,
                 source: Path, credit: str | None, creator: str | None, copyright: str | None,
-                alt_text: str | None) -> dict[tuple[str, int, int], bytes]:
+                alt_text: str | None, ready: _Frames) -> dict[tuple[str, int, int], bytes]:
     """Return the encoded bytes of every (format, width, height), all in memory before any write."""
     for kind in kinds:
         for width, height in plan.sizes:
@@ -359,8 +341,8 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
     working = picture.convert("RGBa") if alpha else picture
     encoded = {}
     for width, height in plan.sizes:
-        frame = working.resize((width, height), Image.Resampling.LANCZOS, box=plan.box,
-                               reducing_gap=REDUCING_GAP)
+        frame = ready.get((width, height)) or working.resize(
+            (width, height), Image.Resampling.LANCZOS, box=plan.box, reducing_gap=REDUCING_GAP)
         if alpha:
             frame = frame.convert("RGBA")
         frame.info = {}

@@ -1,0 +1,128 @@
+"""The banded JPEG decoder: the same pixels as a plain decode and resize, sooner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+from media import jpeg_bands
+from media.errors import ImageError
+from media.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
+from media.thumbs import make_thumbnails
+
+LANCZOS = Image.Resampling.LANCZOS
+
+
+def _photo(path: Path, size=(1203, 901), **save) -> Path:
+    """Write a detailed JPEG with odd sides, so every scale rounds."""
+    picture = Image.effect_mandelbrot(size, (-2.1, -1.2, 0.9, 1.2), 120).convert("RGB")
+    noise = Image.merge("RGB", [Image.effect_noise(size, 40) for _ in range(3)])
+    Image.blend(picture, noise, 0.2).filter(ImageFilter.SMOOTH).save(path, quality=90, **save)
+    return path
+
+
+def _largest_difference(a: Image.Image, b: Image.Image) -> int:
+    assert a.size == b.size and a.mode == b.mode
+    return max(high for _, high in ImageChops.difference(a, b).getextrema())
+
+
+def _mean_difference(a: Image.Image, b: Image.Image) -> float:
+    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3
+
+
+def test_scaled_size_and_shrink_round_up_like_libjpeg():
+    assert scaled_size((4000, 3000), 3) == (1500, 1125)
+    assert scaled_size((1203, 901), 1) == (151, 113)
+    assert shrink_for((4000, 3000), (1280, 960)) == 3      # 1500 wide: 3/8 is enough
+    assert shrink_for((6000, 4000), (1280, 854)) == 2      # 1500 wide at 2/8
+    assert shrink_for((4000, 3000), (4000, 3000)) == 8     # nothing smaller covers it
+    assert shrink_for((100, 100), (500, 500)) == 8
+
+
+def test_needs_no_reduce_follows_pillows_reducing_gap():
+    assert needs_no_reduce((0, 0, 1500, 1125), (640, 480), 2.0)
+    assert not needs_no_reduce((0, 0, 4000, 3000), (640, 480), 2.0)
+    assert needs_no_reduce((0, 0, 4000, 3000), (640, 480), None)
+
+
+@pytest.mark.parametrize("eighths", [8, 4, 3, 2, 1])
+def test_every_scale_decodes_the_picture_libjpeg_would(tmp_path, eighths):
+    source = _photo(tmp_path / "photo.jpg")
+    with Image.open(source) as im:
+        picture, _ = decode_resizing(im, eighths, [(40, 30)], (0, 0, *scaled_size(im.size, eighths)))
+    with Image.open(source) as full:
+        reference = full.resize(picture.size, Image.Resampling.BOX)
+    # A wrong size or a shifted row would differ by far more than IDCT scaling does.
+    assert _mean_difference(picture, reference) < 4
+    if eighths in (8, 4, 2, 1):  # the scales Image.draft offers give the same bytes
+        with Image.open(source) as drafted:
+            drafted.draft("RGB", tuple(side * eighths // 8 for side in drafted.size))
+            drafted.load()
+            assert drafted.size == picture.size
+            assert drafted.tobytes() == picture.tobytes()
+
+
+@pytest.mark.parametrize("box", [(0.0, 0.0, 452.0, 338.0), (37.5, 12.25, 401.0, 240.75)],
+                         ids=["whole", "crop"])
+@pytest.mark.parametrize("block", [4096, 128 * 1024], ids=["many-bands", "few-bands"])
+def test_frames_match_a_resize_of_the_whole_picture(tmp_path, monkeypatch, box, block):
+    monkeypatch.setattr(jpeg_bands, "BLOCK", block)
+    source = _photo(tmp_path / "photo.jpg")
+    sizes = [(160, 90), (97, 61), (190, 130)]
+    with Image.open(source) as im:
+        picture, frames = decode_resizing(im, 3, sizes, box)
+    assert picture.size == (452, 338)
+    for size in sizes:
+        expected = picture.resize(size, LANCZOS, box=box)
+        # Identical passes; only the float position of a strip may round differently.
+        assert _largest_difference(frames[size], expected) <= 1, size
+
+
+def test_a_progressive_source_comes_out_the_same(tmp_path):
+    # A progressive JPEG gives no rows until its last scan: nothing to overlap, same result.
+    source = _photo(tmp_path / "progressive.jpg", progressive=True)
+    with Image.open(source) as im:
+        assert can_stream(im)
+        picture, frames = decode_resizing(im, 4, [(200, 150)], (0, 0, 602, 451))
+    assert _largest_difference(frames[200, 150], picture.resize((200, 150), LANCZOS)) <= 1
+
+
+def test_only_plain_rgb_jpegs_stream(tmp_path):
+    plain = _photo(tmp_path / "plain.jpg")
+    grey = tmp_path / "grey.jpg"
+    Image.new("L", (64, 64), 90).save(grey)
+    cmyk = tmp_path / "cmyk.jpg"
+    Image.new("CMYK", (64, 64), (0, 90, 90, 0)).save(cmyk)
+    png = tmp_path / "photo.png"
+    Image.new("RGB", (64, 64)).save(png)
+    with Image.open(plain) as im:
+        assert can_stream(im)
+        im.draft("RGB", (300, 200))
+        assert not can_stream(im)  # drafted already: its tile no longer says the file's size
+    for other in (grey, cmyk, png):
+        with Image.open(other) as im:
+            assert not can_stream(im), other.name
+
+
+def test_truncated_data_raises_like_load(tmp_path):
+    source = _photo(tmp_path / "photo.jpg")
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    with Image.open(cut) as im, pytest.raises(OSError, match="truncated"):
+        decode_resizing(im, 3, [(100, 75)], (0, 0, 452, 338))
+    with pytest.raises(ImageError, match="image is truncated or corrupt"):
+        make_thumbnails(cut, tmp_path / "out", "cut", widths=(100,), formats=("jpeg",))
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_thumbnails_of_a_streamed_jpeg_match_a_plain_resize(tmp_path):
+    source = _photo(tmp_path / "photo.jpg", size=(2403, 1601))
+    result = make_thumbnails(source, tmp_path / "out", "p", widths=(300, 600),
+                             formats=("webp",))
+    with Image.open(source) as full:
+        for thumbnail in result.thumbnails:
+            with Image.open(thumbnail.path) as ours:
+                naive = full.resize(ours.size, LANCZOS)
+                assert _mean_difference(ours.convert("RGB"), naive) < 3, thumbnail.width
