@@ -106,21 +106,23 @@ def decode_resizing(im: ImageFile.ImageFile, eighths: int, sizes: Sequence[tuple
             resizer.add_rows(top, bottom)
 
     im.fp.seek(tile.offset)
-    pending, done = b"", 0
+    # One read and views of it: no block is copied on its way to libjpeg.
+    data = memoryview(im.fp.read())
+    start = end = done = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="resize") as pool:
         bands: list[Future] = []
         try:
             while True:
-                block = im.fp.read(BLOCK)
-                pending += block
-                consumed, error = decoder.decode(pending)
+                had_all = end == len(data)
+                end = min(len(data), end + BLOCK)
+                consumed, error = decoder.decode(data[start:end])
                 if consumed < 0:
                     if error < 0:
                         ImageFile.raise_oserror(error)
                     break  # the last row is in
-                if not block:
+                if had_all:
                     raise OSError("image file is truncated")
-                pending = pending[consumed:]
+                start += consumed
                 finished = _rows_written(picture, done)
                 if finished > done:
                     bands.append(pool.submit(add_rows, done, finished))

@@ -120,6 +120,8 @@ def frame_command(ffmpeg_bin: str, clip: Path | str, at: float,
                   output_png: Path | str) -> list[str]:
     """Return the argv that writes the full-size frame at ``at`` seconds as one PNG."""
     return [*_head(ffmpeg_bin, at, clip), "-frames:v", "1", "-pix_fmt", "rgb24", "-c:v", "png",
+            # The PNG is read once and deleted: deflating it is wasted time.
+            "-compression_level", "0",
             # -update 1: the name is one file, not an image2 pattern with %d.
             "-f", "image2", "-update", "1", "-y", str(output_png)]
 

@@ -100,6 +100,7 @@ def test_frame_command_seeks_before_input_and_writes_one_png(tmp_path):
     assert before_input[before_input.index("-format_whitelist") + 1] == SAFE_DEMUXERS
     assert argv[argv.index("-i") + 1] == "file:/v/clip.mp4"
     assert argv[argv.index("-frames:v") + 1] == "1"
+    assert argv[argv.index("-compression_level") + 1] == "0"  # a scratch file: no deflate
     assert argv[-1] == str(tmp_path / "f.png")
     assert "-nostdin" in argv
 
