@@ -39,7 +39,7 @@ from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 Log = Callable[[str], None]
 
@@ -102,6 +102,7 @@ def ingest_bundle(folder: Path | str, library: Library,
     if info is not None:
         _check_clip(bundle, info, tracks, options.limits)
         notes.extend(_check_caption_quality(bundle, info, tracks))
+        notes.extend(_check_text_alternative(bundle, info))
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
     hashes = {p: file_hash(p) for p in bundle.files}
@@ -180,6 +181,24 @@ def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> lis
         raise BundleError(f"caption quality problem with 'strict: true': {problems[0]}{more}",
                           bundle.article_file)
     return [str(problem) for problem in problems]
+
+
+def _check_text_alternative(bundle: Bundle, info: VideoInfo) -> list[str]:
+    """Return a note when a clip without sound has no descriptions; with ``strict: true``, refuse it.
+
+    WCAG 1.2.1: video-only content needs a text alternative. A silent clip has
+    nothing to caption, so its descriptions track is that alternative.
+    """
+    if not info.has_video or info.has_audio:
+        return []
+    if any(spec.kind == "descriptions" for spec in bundle.video.captions):
+        return []
+    problem = ("the clip has no sound and no descriptions track, so people who cannot see it "
+               "get no text alternative (WCAG 1.2.1): add a caption file with "
+               "'kind: descriptions' that says what the clip shows")
+    if bundle.strict:
+        raise BundleError(f"{problem} ('strict: true' refuses this)", bundle.article_file)
+    return [f"{bundle.article_file}: {problem}"]
 
 
 def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> _Photo:
@@ -268,6 +287,10 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
 def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
                    written: list[Path]) -> dict:
     spec = bundle.video
+    # A clip without sound and without captions: its descriptions are all the
+    # text there is. (With captions, they are merged into the captions' transcript.)
+    described_only = (clip.main.kind == "video" and not clip.has_audio
+                      and not any(s.shown_as_text for s in spec.captions))
     track_docs, extra_docs = [], []
     for caption_spec, track in zip(spec.captions, tracks):
         text = captions.to_webvtt(track)
@@ -291,6 +314,11 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
                                     "title": captions.cue_plain_text(cue.text)}
                                    for cue in captions.sorted_cues(track)
                                    if captions.cue_plain_text(cue.text)]
+            elif caption_spec.kind == "descriptions" and described_only:
+                # The clip's text alternative (WCAG 1.2.1), so they are its transcript.
+                chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
+                full = build_full_transcript((), track.cues, chaptered)
+                doc["transcript"] = transcript_json(full)["sections"]
             extra_docs.append(doc)
     track_docs.sort(key=lambda t: not t["default"])
     main = clip.main
@@ -322,7 +350,7 @@ def _media_names(document: dict) -> list[str]:
     video = document.get("video")
     if video:
         names += [s["src"] for s in video["sources"]]
-        names += [t["src"] for t in video["tracks"]]
+        names += [t["src"] for t in [*video["tracks"], *video.get("extra_tracks", ())]]
         if video["poster"]:
             names += [p["src"] for p in video["poster"]["images"]]
     return names

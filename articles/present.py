@@ -46,19 +46,28 @@ def srcset(renditions: list[dict], url) -> str:
     return ", ".join(f"{url(r['src'])} {r['width']}w" for r in renditions)
 
 
+def _track_model(track: dict, url) -> dict:
+    """Return a track with its URL and, if it has a transcript, its sections with clock times."""
+    model = {**track, "url": url(track["src"])}
+    if "transcript" in track:
+        model["sections"] = [{**section, "clock": format_clock(section["start"]),
+                              "second": int(section["start"]),
+                              "paragraphs": [{**p, "clock": format_clock(p["start"]),
+                                              "second": int(p["start"])}
+                                             for p in section["paragraphs"]]}
+                             for section in track["transcript"]]
+    return model
+
+
 def video_model(video: dict | None, url) -> dict | None:
     """Return the template fields of a clip; ``url`` maps a media name to its URL."""
     if video is None:
         return None
-    tracks = [{**t, "url": url(t["src"]),
-               "sections": [{**section, "clock": format_clock(section["start"]),
-                             "second": int(section["start"]),
-                             "paragraphs": [{**p, "clock": format_clock(p["start"]),
-                                             "second": int(p["start"])}
-                                            for p in section["paragraphs"]]}
-                            for section in t["transcript"]]}
-              for t in video["tracks"]]
-    extra = [{**t, "url": url(t["src"])} for t in video.get("extra_tracks", ())]
+    tracks = [_track_model(t, url) for t in video["tracks"]]
+    extra = [_track_model(t, url) for t in video.get("extra_tracks", ())]
+    # Captions and subtitles first; then the descriptions of a clip without
+    # sound, which ingest gave a transcript because they are its text alternative.
+    transcripts = tracks + [t for t in extra if "transcript" in t]
     chapters = next((t for t in extra if t["kind"] == "chapters"
                      and t["language"] == (tracks[0]["language"] if tracks else None)),
                     next((t for t in extra if t["kind"] == "chapters"), None))
@@ -73,6 +82,9 @@ def video_model(video: dict | None, url) -> dict | None:
         "size_text": file_size(video["size"]),
         "tracks": tracks,
         "extra_tracks": extra,
+        "transcripts": transcripts,
+        "transcript_describes_silent_clip": not video["has_audio"] and any(
+            t["kind"] == "descriptions" for t in transcripts),
         "chapters": [{**c, "clock": format_clock(c["start"]), "second": int(c["start"])}
                      for c in chapters["chapters"]] if chapters else [],
         "chapters_language": chapters["language"] if chapters else None,
@@ -109,7 +121,7 @@ def badges(video: dict | None) -> list[dict]:
                     {"label": t["label"], "language": t["language"]} for t in tracks]})
     if video["has_descriptions"]:
         found.append({"text": "Audio description", "languages": []})
-    if video["tracks"]:
+    if video["transcripts"]:
         found.append({"text": "Transcript", "languages": []})
     if video["chapters"]:
         found.append({"text": "Chapters", "languages": []})
@@ -193,7 +205,8 @@ def structured_data(document: dict, media_url, page_url: str, embed_url: str | N
                                     if p["type"] == "image/jpeg"]
         elif images:
             clip["thumbnailUrl"] = [images[0]["contentUrl"]]
-        chapters = video_model(video, media_url)["chapters"]
+        model = video_model(video, media_url)
+        chapters = model["chapters"]
         if chapters:
             # Google's key moments: each chapter as a Clip that the page can start at.
             clip["hasPart"] = [{"@type": "Clip", "name": chapter["title"],
@@ -201,10 +214,10 @@ def structured_data(document: dict, media_url, page_url: str, embed_url: str | N
                                 "endOffset": max(chapter["second"] + 1, math.ceil(chapter["end"])),
                                 "url": f"{page_url}?t={chapter['second']}"}
                                for chapter in chapters]
-        if video.get("tracks"):
+        if model["transcripts"]:
             # The transcript belongs on the page; search engines read it from here too.
             clip["transcript"] = " ".join(
-                p["text"] for section in video["tracks"][0]["transcript"]
+                p["text"] for section in model["transcripts"][0]["transcript"]
                 for p in section["paragraphs"])
         data["audio" if video["kind"] == "audio" else "video"] = clip
     return data
@@ -216,7 +229,9 @@ def search_model(results) -> dict:
     for hit in results.hits:
         document = hit.document
         video = document.get("video")
-        several_tracks = bool(video) and len(video["tracks"]) > 1
+        transcribed = [*video["tracks"], *(t for t in video.get("extra_tracks", ())
+                                           if "transcript" in t)] if video else []
+        several_tracks = len(transcribed) > 1
         hits.append({
             "slug": hit.slug, "title": hit.title, "snippet": hit.snippet,
             "language": document["language"], "dir": document.get("dir", "ltr"),

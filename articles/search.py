@@ -153,7 +153,9 @@ def index_rows(document: dict) -> list[tuple]:
         document["summary"], video["title"] if video else "", html_text(document["body_html"]),
         *(image.get("caption") or "" for image in document.get("images", []))) if part)
     rows = [(_clean(document["title"]), _clean(text), "", slug, "article", language, "", None)]
-    for track in (video or {}).get("tracks", ()):
+    # Caption transcripts, and the descriptions of a clip without sound: its text alternative.
+    stored_tracks = [*video["tracks"], *video.get("extra_tracks", ())] if video else []
+    for track in (t for t in stored_tracks if "transcript" in t):
         for section in track["transcript"]:
             if section.get("title"):
                 rows.append(("", _clean(section["title"]), "", slug, "chapter", track["language"],

@@ -52,11 +52,14 @@ def test_teasers_say_in_words_what_each_clip_offers(client):
 
 @pytest.mark.parametrize("video, expected", [
     (None, []),
-    ({"kind": "video", "tracks": [], "has_descriptions": False, "chapters": []}, []),
+    ({"kind": "video", "tracks": [], "transcripts": [], "has_descriptions": False,
+      "chapters": []}, []),
     ({"kind": "audio", "tracks": [{"kind": "captions", "label": "English", "language": "en"}],
-      "has_descriptions": False, "chapters": []}, ["Transcript"]),
+      "transcripts": [{"kind": "captions"}], "has_descriptions": False, "chapters": []},
+     ["Transcript"]),
     ({"kind": "video", "tracks": [{"kind": "subtitles", "label": "Deutsch", "language": "de"}],
-      "has_descriptions": True, "chapters": [{"title": "One"}]},
+      "transcripts": [{"kind": "subtitles"}], "has_descriptions": True,
+      "chapters": [{"title": "One"}]},
      ["Subtitles", "Audio description", "Transcript", "Chapters"]),
 ])
 def test_badges_follow_the_clip(video, expected):

@@ -118,9 +118,10 @@ def _clip(item: ET.Element, document: dict, video: dict, media_url) -> None:
     for track in video["tracks"]:
         _add(content, f"{{{MEDIA}}}subTitle", type="text/vtt", lang=track["language"],
              href=media_url(track["src"]))
-    for track in video["tracks"]:
-        # The transcript, one timed paragraph at a time, each in its track's language.
-        for section in track["transcript"]:
+    # The transcript, one timed paragraph at a time, each in its track's language:
+    # the captions', or for a clip without sound, its descriptions'.
+    for track in [*video["tracks"], *video.get("extra_tracks", ())]:
+        for section in track.get("transcript", ()):
             for paragraph in section["paragraphs"]:
                 _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
                      lang=track["language"], start=timestamp(paragraph["start"]),

@@ -66,15 +66,17 @@ export function initTranscript(section, media) {
     if (cue) seekOnClick(event, media, cue);
   });
 
-  // The transcript follows the caption language: the <details> come in the order of the caption <track>s.
+  // The transcript follows the caption language: the caption panels come in the order of the caption <track>s.
   // Only a change of language opens one: other track changes leave closed transcripts closed.
+  // A silent clip's description panels follow no caption track.
+  const captionPanels = details.filter((item) => item.dataset.kind === 'captions' || item.dataset.kind === 'subtitles');
   const tracks = captionTracks(media);
   let showing = tracks.findIndex((track) => track.mode === 'showing');
   media.textTracks.addEventListener('change', () => {
     const index = tracks.findIndex((track) => track.mode === 'showing');
-    if (index === showing || !details[index]) return;
+    if (index === showing || !captionPanels[index]) return;
     showing = index;
-    details[index].open = true;
+    captionPanels[index].open = true;
     follow(cues.filter((cue) => cue.on));
   });
 
