@@ -229,3 +229,13 @@ def test_500_page_is_accessible_and_hides_the_error(demo_library):
     page = error_page(app.test_client().get("/broken"), 500)
     assert page.h1.get_text() == "Sorry, there is a problem with the service"
     assert "hunter2" not in str(page) and "RuntimeError" not in str(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/articles/nonexistent", "/search?q=garden"])
+def test_every_page_names_its_icon_so_browsers_never_ask_for_favicon_ico(client, path):
+    page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+    icon = page.find("link", rel="icon")
+    with client.get(icon["href"]) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert b"<svg" in response.data
