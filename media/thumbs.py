@@ -16,7 +16,7 @@ import math
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +48,8 @@ _EXTENSION = {"AVIF": "avif", "WEBP": "webp", "JPEG": "jpg"}
 _MEDIA_TYPE = {"AVIF": "image/avif", "WEBP": "image/webp", "JPEG": "image/jpeg"}
 _MAX_SIDE = {"WEBP": 16383, "JPEG": 65500, "AVIF": 65536}
 _ENCODE_ERRORS = (OSError, ValueError, MemoryError)
+# Widths encoded side by side in one process; make_many's workers share the cores.
+_encode_threads = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,8 @@ def _alone(job: dict, threads: int) -> ThumbSet | ImageError:
 
 
 def _init_worker(threads: int) -> None:
-    AvifImagePlugin.DEFAULT_MAX_THREADS = threads
+    global _encode_threads
+    AvifImagePlugin.DEFAULT_MAX_THREADS = _encode_threads = threads
 
 
 def _run_job(job: dict) -> ThumbSet | tuple[str, Path | None]:
@@ -339,20 +342,34 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
     alpha = picture.mode == "RGBA"
     # Premultiplied alpha keeps the colour of invisible pixels out of the edges.
     working = picture.convert("RGBa") if alpha else picture
-    encoded = {}
-    for width, height in plan.sizes:
-        frame = ready.get((width, height)) or working.resize(
-            (width, height), Image.Resampling.LANCZOS, box=plan.box, reducing_gap=REDUCING_GAP)
+
+    def one_size(size: tuple[int, int]) -> dict[tuple[str, int, int], bytes]:
+        width, height = size
+        frame = ready.get(size) or working.resize(
+            size, Image.Resampling.LANCZOS, box=plan.box, reducing_gap=REDUCING_GAP)
         if alpha:
             frame = frame.convert("RGBA")
         frame.info = {}
+        encoded = {}
         for kind in kinds:
             try:
                 encoded[kind, width, height] = _encode(kind, frame, exif, xmp, icc, app13)
             except _ENCODE_ERRORS as err:
                 raise ImageError(f"cannot encode {kind} at {width} x {height} "
                                  f"({one_line(err)})", source) from None
-    return encoded
+        return encoded
+
+    # Pillow lets go of the GIL while it resizes and encodes, so the widths
+    # run side by side; each thread saves only its own frame (Image.save
+    # keeps its options on the image), the widest first to finish together.
+    sizes = sorted(plan.sizes, reverse=True)
+    threads = min(len(sizes), _encode_threads)
+    if threads == 1:
+        parts = [one_size(size) for size in sizes]
+    else:
+        with ThreadPoolExecutor(threads, thread_name_prefix="thumbs") as pool:
+            parts = list(pool.map(one_size, sizes))
+    return {key: data for part in parts for key, data in part.items()}
 
 
 def _encode(kind: str, frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
