@@ -6,13 +6,15 @@ horizontal over every needed row, then vertical. Here libjpeg is fed the file
 a block at a time; after each block the newly finished rows go through the
 horizontal pass on a second thread, and each strip of output rows gets its
 vertical pass as soon as the rows under its filter are in. The pixels are
-exactly those of ``Image.resize`` on the decoded picture: the same passes,
-the same coefficients, the same rounding between them. Several sizes can be
-made in the same pass.
+those of ``Image.resize`` on the decoded picture run horizontal pass first:
+the same coefficients, the same rounding between the passes. (For some tall
+shapes Pillow runs the vertical pass first, which differs only where LANCZOS
+overshoot is clipped in between.) Several sizes are made in the same pass.
 
 libjpeg also shrinks inside its inverse DCT, by 8/8, 4/8, 3/8, 2/8 or 1/8
 here: ``Image.draft`` offers only the powers of two, and 3/8 often leaves the
-resize a third less work at the same quality.
+resize a third less work at the same quality. Only libjpeg-turbo (Pillow's
+own wheels) rounds 1/3 to 3/8; with another libjpeg, 3/8 is not used.
 
 Only plain JPEGs stream (decoded to RGB, no colour profile); ``can_stream``
 says which, and everything else decodes as usual.
@@ -21,11 +23,12 @@ says which, and everything else decodes as usual.
 from __future__ import annotations
 
 import functools
+import io
 import math
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, features
 
 # Bytes handed to libjpeg per step: each step ends with the rows it finished.
 # Larger blocks mean fewer, larger bands; about 30 per 12 MP photo.
@@ -38,8 +41,10 @@ _LANCZOS_SUPPORT = 3.0
 # fourth set to 255, a new image has it 0. That byte shows which rows are in.
 _UNWRITTEN = 0
 # Pillow passes 1/denominator to libjpeg, which rounds it up to the next
-# eighth it can do: 1/3 becomes 3/8.
+# eighth it can do: 1/3 becomes 3/8 in libjpeg-turbo.
 _DENOMINATOR = {8: 1, 4: 2, 3: 3, 2: 4, 1: 8}
+if not features.check_feature("libjpeg_turbo"):
+    del _DENOMINATOR[3]
 
 
 def shrink_for(size: tuple[int, int], needed: tuple[int, int]) -> int:
@@ -63,8 +68,25 @@ def can_stream(im: ImageFile.ImageFile) -> bool:
 
 @functools.cache
 def _rows_are_trackable() -> bool:
-    # Guards the one assumption about Pillow's memory layout made here.
-    return _pad_of(Image.new("RGB", (1, 1)), 0) == _UNWRITTEN
+    """Return True when a new image's pad bytes are 0 and libjpeg's rows set them.
+
+    Guards the one assumption about Pillow's memory layout made here: if a
+    Pillow release changes it, JPEGs decode the ordinary way instead.
+    """
+    sample = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 100, 50)).save(sample, "JPEG")
+    with Image.open(sample) as im:
+        tile = im.tile[0]
+        picture = Image.new("RGB", im.size)
+        if _rows_written(picture, 0) != 0:
+            return False
+        decoder = Image._getdecoder(im.mode, tile.codec_name, tile.args, (1, 0))
+        try:
+            decoder.setimage(picture.im, (0, 0, *picture.size))
+            decoder.decode(sample.getvalue())
+        finally:
+            decoder.cleanup()
+    return _rows_written(picture, 0) == picture.height
 
 
 def needs_no_reduce(box: tuple[float, float, float, float], size: tuple[int, int],
@@ -118,7 +140,8 @@ def decode_resizing(im: ImageFile.ImageFile, eighths: int, sizes: Sequence[tuple
                 consumed, error = decoder.decode(data[start:end])
                 if consumed < 0:
                     if error < 0:
-                        ImageFile.raise_oserror(error)
+                        reason = ImageFile.ERRORS.get(error, f"decoder error {error}")
+                        raise OSError(f"{reason} when reading image file")
                     break  # the last row is in
                 if had_all:
                     raise OSError("image file is truncated")
@@ -142,10 +165,6 @@ def decode_resizing(im: ImageFile.ImageFile, eighths: int, sizes: Sequence[tuple
         raise OSError("decoder filled fewer rows than expected")
     im.tile = []
     return picture, {resizer.size: resizer.frame for resizer in resizers}
-
-
-def _pad_of(picture: Image.Image, row: int) -> int:
-    return picture.crop((picture.width - 1, row, picture.width, row + 1)).tobytes("raw", "RGBX")[3]
 
 
 def _rows_written(picture: Image.Image, start: int) -> int:

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import AvifImagePlugin, Image, ImageOps, features
+from PIL import Image, ImageOps, features
 
 from .crops import check_focus, crop_box, parse_aspect, scaled_box
 from .errors import ImageError
@@ -48,8 +48,10 @@ _EXTENSION = {"AVIF": "avif", "WEBP": "webp", "JPEG": "jpg"}
 _MEDIA_TYPE = {"AVIF": "image/avif", "WEBP": "image/webp", "JPEG": "image/jpeg"}
 _MAX_SIDE = {"WEBP": 16383, "JPEG": 65500, "AVIF": 65536}
 _ENCODE_ERRORS = (OSError, ValueError, MemoryError)
-# Widths encoded side by side in one process; make_many's workers share the cores.
-_encode_threads = os.cpu_count() or 1
+# Threads for one image's widths (and libavif's own); make_many's workers
+# each get their share of the cores.
+_encode_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+    os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _alone(job: dict, threads: int) -> ThumbSet | ImageError:
 
 def _init_worker(threads: int) -> None:
     global _encode_threads
-    AvifImagePlugin.DEFAULT_MAX_THREADS = _encode_threads = threads
+    _encode_threads = threads
 
 
 def _run_job(job: dict) -> ThumbSet | tuple[str, Path | None]:
@@ -353,7 +355,8 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
         encoded = {}
         for kind in kinds:
             try:
-                encoded[kind, width, height] = _encode(kind, frame, exif, xmp, icc, app13)
+                encoded[kind, width, height] = _encode(kind, frame, exif, xmp, icc, app13,
+                                                       avif_threads)
             except _ENCODE_ERRORS as err:
                 raise ImageError(f"cannot encode {kind} at {width} x {height} "
                                  f"({one_line(err)})", source) from None
@@ -364,6 +367,8 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
     # keeps its options on the image), the widest first to finish together.
     sizes = sorted(plan.sizes, reverse=True)
     threads = min(len(sizes), _encode_threads)
+    # libavif runs threads of its own: together they stay within the share.
+    avif_threads = max(1, _encode_threads // threads)
     if threads == 1:
         parts = [one_size(size) for size in sizes]
     else:
@@ -373,7 +378,7 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
 
 
 def _encode(kind: str, frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
-            app13: bytes | None) -> bytes:
+            app13: bytes | None, avif_threads: int = 1) -> bytes:
     if kind == "JPEG":
         return _encode_jpeg(_flatten(frame), exif, xmp, icc, app13)
     buffer = io.BytesIO()
@@ -381,6 +386,6 @@ def _encode(kind: str, frame: Image.Image, exif: bytes, xmp: bytes | None, icc: 
         frame.save(buffer, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD,
                    exif=exif, xmp=xmp or b"", icc_profile=icc or b"")
     else:
-        frame.save(buffer, "AVIF", quality=AVIF_QUALITY, speed=AVIF_SPEED,
+        frame.save(buffer, "AVIF", quality=AVIF_QUALITY, speed=AVIF_SPEED, max_threads=avif_threads,
                    exif=exif, xmp=xmp or b"", icc_profile=icc or b"")
     return buffer.getvalue()
