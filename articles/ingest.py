@@ -8,6 +8,7 @@ hash of their source and settings, written atomically, and reused on re-runs.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 Log = Callable[[str], None]
 
@@ -102,7 +103,7 @@ def ingest_bundle(folder: Path | str, library: Library,
     if info is not None:
         _check_clip(bundle, info, tracks, options.limits)
         notes.extend(_check_caption_quality(bundle, info, tracks))
-        notes.extend(_check_text_alternative(bundle, info))
+        notes.extend(_check_text_alternative(bundle, info, tracks))
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
     hashes = {p: file_hash(p) for p in bundle.files}
@@ -150,15 +151,27 @@ def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list, limits: InputLimi
                           bundle.article_file)
 
 
-def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
-    """Return the cues of the ``kind`` track in ``language`` (else its primary language)."""
+def _companion_track(specs, tracks: list, kind: str,
+                     language: str) -> captions.CaptionTrack | None:
+    """Return the ``kind`` track in ``language`` (else in its primary language), or None."""
     matches = [(spec.language, track) for spec, track in zip(specs, tracks) if spec.kind == kind]
     for same in (lambda tag: tag == language,
                  lambda tag: languages.primary(tag) == languages.primary(language)):
         for tag, track in matches:
             if same(tag):
-                return track.cues
-    return ()
+                return track
+    return None
+
+
+def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
+    """Return the cues of the ``kind`` track in ``language`` (else its primary language)."""
+    track = _companion_track(specs, tracks, kind, language)
+    return track.cues if track is not None else ()
+
+
+def _has_visible_text(track: captions.CaptionTrack) -> bool:
+    """Return whether a track has a cue that a transcript would show: not only tags or marks."""
+    return bool(build_full_transcript(track.cues).sections)
 
 
 def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> list[str]:
@@ -183,18 +196,20 @@ def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> lis
     return [str(problem) for problem in problems]
 
 
-def _check_text_alternative(bundle: Bundle, info: VideoInfo) -> list[str]:
+def _check_text_alternative(bundle: Bundle, info: VideoInfo, tracks: list) -> list[str]:
     """Return a note when a clip without sound has no descriptions; with ``strict: true``, refuse it.
 
     WCAG 1.2.1: video-only content needs a text alternative. A silent clip has
-    nothing to caption, so its descriptions track is that alternative.
+    nothing to caption, so its descriptions track is that alternative; one
+    whose cues are all empty or invisible (such as a lone ``&lrm;``) says nothing.
     """
     if not info.has_video or info.has_audio:
         return []
-    if any(spec.kind == "descriptions" for spec in bundle.video.captions):
+    if any(spec.kind == "descriptions" and _has_visible_text(track)
+           for spec, track in zip(bundle.video.captions, tracks)):
         return []
-    problem = ("the clip has no sound and no descriptions track, so people who cannot see it "
-               "get no text alternative (WCAG 1.2.1): add a caption file with "
+    problem = ("the clip has no sound and no descriptions track with text, so people who "
+               "cannot see it get no text alternative (WCAG 1.2.1): add a caption file with "
                "'kind: descriptions' that says what the clip shows")
     if bundle.strict:
         raise BundleError(f"{problem} ('strict: true' refuses this)", bundle.article_file)
@@ -287,10 +302,10 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
 def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
                    written: list[Path]) -> dict:
     spec = bundle.video
-    # A clip without sound and without captions: its descriptions are all the
-    # text there is. (With captions, they are merged into the captions' transcript.)
-    described_only = (clip.main.kind == "video" and not clip.has_audio
-                      and not any(s.shown_as_text for s in spec.captions))
+    # Descriptions are read into the transcript of the captions in their language.
+    merged = [_companion_track(spec.captions, tracks, "descriptions", s.language)
+              for s in spec.captions if s.shown_as_text]
+    silent = clip.main.kind == "video" and not clip.has_audio
     track_docs, extra_docs = [], []
     for caption_spec, track in zip(spec.captions, tracks):
         text = captions.to_webvtt(track)
@@ -314,11 +329,16 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
                                     "title": captions.cue_plain_text(cue.text)}
                                    for cue in captions.sorted_cues(track)
                                    if captions.cue_plain_text(cue.text)]
-            elif caption_spec.kind == "descriptions" and described_only:
-                # The clip's text alternative (WCAG 1.2.1), so they are its transcript.
+            elif (caption_spec.kind == "descriptions" and silent
+                  and not any(track is other for other in merged)):
+                # A clip without sound: descriptions that no caption transcript
+                # holds are its text alternative in their language (WCAG 1.2.1),
+                # so they are a transcript of their own. Each is a paragraph, so
+                # that each keeps its time link however close the next one is.
                 chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
-                full = build_full_transcript((), track.cues, chaptered)
-                doc["transcript"] = transcript_json(full)["sections"]
+                full = build_full_transcript((), track.cues, chaptered, gap=-math.inf)
+                if full.sections:
+                    doc["transcript"] = transcript_json(full)["sections"]
             extra_docs.append(doc)
     track_docs.sort(key=lambda t: not t["default"])
     main = clip.main

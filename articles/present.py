@@ -59,18 +59,47 @@ def _track_model(track: dict, url) -> dict:
     return model
 
 
-def video_model(video: dict | None, url) -> dict | None:
-    """Return the template fields of a clip; ``url`` maps a media name to its URL."""
+def _chapters_track(extra: list[dict], language: str | None) -> dict | None:
+    """Return the chapters track in ``language`` (else its primary language, else the first)."""
+    found = [t for t in extra if t["kind"] == "chapters"]
+    if language is not None:
+        for same in (lambda tag: tag == language,
+                     lambda tag: languages.primary(tag) == languages.primary(language)):
+            for track in found:
+                if same(track["language"]):
+                    return track
+    return found[0] if found else None
+
+
+def _described(transcripts: list[dict]) -> bool:
+    """Return whether any of the transcripts holds a description."""
+    return any(p["kind"] == "description" for t in transcripts
+               for section in t["transcript"] for p in section["paragraphs"])
+
+
+def video_model(video: dict | None, url, language: str | None = None) -> dict | None:
+    """Return the template fields of a clip; ``url`` maps a media name to its URL.
+
+    ``language`` is the article's: of several description transcripts, the
+    one in that language comes first and is the one shown open.
+    """
     if video is None:
         return None
     tracks = [_track_model(t, url) for t in video["tracks"]]
     extra = [_track_model(t, url) for t in video.get("extra_tracks", ())]
-    # Captions and subtitles first; then the descriptions of a clip without
-    # sound, which ingest gave a transcript because they are its text alternative.
-    transcripts = tracks + [t for t in extra if "transcript" in t]
-    chapters = next((t for t in extra if t["kind"] == "chapters"
-                     and t["language"] == (tracks[0]["language"] if tracks else None)),
-                    next((t for t in extra if t["kind"] == "chapters"), None))
+    # Captions and subtitles first, in the order of their <track>s; then the
+    # descriptions of a clip without sound that ingest gave a transcript,
+    # because they are its text alternative, the article's language first.
+    described = sorted((t for t in extra if t.get("transcript")),
+                       key=lambda t: language is None or languages.primary(t["language"])
+                       != languages.primary(language))
+    # The default captions are open; with no captions, the first descriptions.
+    # The chapter list and the JSON-LD transcript follow the same choice.
+    opened = (next((t for t in tracks if t["default"]), None)
+              or next(iter(tracks + described), None))
+    transcripts = [{**t, "open": t is opened} for t in tracks + described]
+    chapters = _chapters_track(extra, opened["language"] if opened else None)
+    silent = not video["has_audio"]
     poster = video.get("poster")
     return {
         **video,
@@ -83,12 +112,15 @@ def video_model(video: dict | None, url) -> dict | None:
         "tracks": tracks,
         "extra_tracks": extra,
         "transcripts": transcripts,
-        "transcript_describes_silent_clip": not video["has_audio"] and any(
-            t["kind"] == "descriptions" for t in transcripts),
+        "transcript_describes_silent_clip": silent and bool(described),
         "chapters": [{**c, "clock": format_clock(c["start"]), "second": int(c["start"])}
                      for c in chapters["chapters"]] if chapters else [],
         "chapters_language": chapters["language"] if chapters else None,
-        "has_descriptions": any(t["kind"] == "descriptions" for t in extra),
+        # A clip without sound has nothing to voice them over: its descriptions
+        # are text, and only there when a transcript holds them.
+        "has_descriptions": (_described(transcripts) if silent
+                             else any(t["kind"] == "descriptions" for t in extra)),
+        "descriptions_name": "Description" if silent else "Audio description",
         "languages": ", ".join(t["label"] for t in tracks),
     }
 
@@ -120,7 +152,8 @@ def badges(video: dict | None) -> list[dict]:
                 found.append({"text": text, "languages": [
                     {"label": t["label"], "language": t["language"]} for t in tracks]})
     if video["has_descriptions"]:
-        found.append({"text": "Audio description", "languages": []})
+        found.append({"text": video.get("descriptions_name", "Audio description"),
+                      "languages": []})
     if video["transcripts"]:
         found.append({"text": "Transcript", "languages": []})
     if video["chapters"]:
@@ -143,7 +176,7 @@ def article_model(document: dict, url) -> dict:
         # only markup in it is the renderer's own.
         "body_html": Markup(document["body_html"]),
         "date_text": long_date(document["published"]),
-        "video": video_model(document.get("video"), url),
+        "video": video_model(document.get("video"), url, document["language"]),
         "images": [image_model(i, url) for i in document.get("images", [])],
         "versions": language_versions(document),
         "social_image": ({**document["social_image"], "url": url(document["social_image"]["src"])}
@@ -205,7 +238,7 @@ def structured_data(document: dict, media_url, page_url: str, embed_url: str | N
                                     if p["type"] == "image/jpeg"]
         elif images:
             clip["thumbnailUrl"] = [images[0]["contentUrl"]]
-        model = video_model(video, media_url)
+        model = video_model(video, media_url, document["language"])
         chapters = model["chapters"]
         if chapters:
             # Google's key moments: each chapter as a Clip that the page can start at.
@@ -214,11 +247,11 @@ def structured_data(document: dict, media_url, page_url: str, embed_url: str | N
                                 "endOffset": max(chapter["second"] + 1, math.ceil(chapter["end"])),
                                 "url": f"{page_url}?t={chapter['second']}"}
                                for chapter in chapters]
-        if model["transcripts"]:
-            # The transcript belongs on the page; search engines read it from here too.
+        opened = next((t for t in model["transcripts"] if t["open"]), None)
+        if opened:
+            # The transcript belongs on the page; search engines read the one it opens.
             clip["transcript"] = " ".join(
-                p["text"] for section in model["transcripts"][0]["transcript"]
-                for p in section["paragraphs"])
+                p["text"] for section in opened["transcript"] for p in section["paragraphs"])
         data["audio" if video["kind"] == "audio" else "video"] = clip
     return data
 
@@ -230,7 +263,7 @@ def search_model(results) -> dict:
         document = hit.document
         video = document.get("video")
         transcribed = [*video["tracks"], *(t for t in video.get("extra_tracks", ())
-                                           if "transcript" in t)] if video else []
+                                           if t.get("transcript"))] if video else []
         several_tracks = len(transcribed) > 1
         hits.append({
             "slug": hit.slug, "title": hit.title, "snippet": hit.snippet,

@@ -32,7 +32,8 @@ def silent_clip(tmp_path_factory) -> Path:
     return make_clip(tmp_path_factory.mktemp("silent") / "silent.mp4", seconds=4.0, audio=False)
 
 
-def write_silent_bundle(folder: Path, clip: Path, tracks: str = "", strict: bool = False) -> Path:
+def write_silent_bundle(folder: Path, clip: Path, tracks: str = "", strict: bool = False,
+                        language: str = "en") -> Path:
     """Write a bundle around the silent clip; ``tracks`` is the YAML list under video.captions."""
     folder.mkdir(parents=True)
     shutil.copy(clip, folder / "clip.mp4")
@@ -42,7 +43,7 @@ def write_silent_bundle(folder: Path, clip: Path, tracks: str = "", strict: bool
 ---
 title: A quiet square at dawn
 published: 2026-11-02T07:00:00Z
-language: en
+language: {language}
 {"strict: true" + chr(10) if strict else ""}summary: The old square before the first market stall opens.
 video:
   source: clip.mp4
@@ -168,9 +169,11 @@ def test_clip_with_sound_is_unchanged(tmp_path, small_bundle):
     assert [t["kind"] for t in video["extra_tracks"]] == ["descriptions"]
     assert "transcript" not in video["extra_tracks"][0]
     client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
-    transcript = page_of(client.get("/articles/small-story")).find(id="transcript")
+    page = page_of(client.get("/articles/small-story"))
+    transcript = page.find(id="transcript")
     assert NO_SOUND not in words(transcript)
     assert [d["data-kind"] for d in transcript.find_all("details")] == ["captions"]
+    assert "Audio description: in the transcript" in words(page.find("figcaption"))
 
 
 # --- the article page -----------------------------------------------------------------------
@@ -196,13 +199,15 @@ def test_silent_clip_page_shows_the_descriptions_as_its_transcript(described_cli
     assert [t["kind"] for t in tracks] == ["descriptions", "chapters"]
     caption = words(page.find("figcaption"))
     assert "This clip has no sound." in caption and "Captions:" not in caption
+    assert "Description: in the transcript" in caption and "Audio description" not in caption
 
 
 def test_silent_clip_teaser_and_structured_data_name_the_transcript(described_client):
     home = page_of(described_client.get("/"))
     teaser = home.find("a", href=ARTICLE).find_parent("article", class_="app-teaser")
+    # The descriptions are text here, with no sound to voice them over.
     assert [words(li) for li in teaser.find("ul", class_="app-badges").find_all("li")] == [
-        "Audio description", "Transcript", "Chapters"]
+        "Description", "Transcript", "Chapters"]
     page = page_of(described_client.get(ARTICLE))
     data = json.loads(page.find("script", type="application/ld+json").string)
     assert data["video"]["transcript"] == ("A red tram crosses an empty square. "
@@ -247,6 +252,190 @@ def test_descriptions_of_a_silent_clip_with_captions_stay_in_the_caption_transcr
     kinds = [p["kind"] for section in video["tracks"][0]["transcript"]
              for p in section["paragraphs"]]
     assert kinds.count("description") == 2 and kinds.count("speech") == 1
+
+
+# --- several languages ---------------------------------------------------------------------
+
+GERMAN_DESCRIPTIONS = [(0.0, 1.5, "Eine rote Straßenbahn überquert den leeren Platz."),
+                       (2.5, 3.8, "Tauben fliegen vom Pflaster auf.")]
+GERMAN_CHAPTERS = [(0.0, 2.5, "Die Straßenbahn"), (2.5, 4.0, "Die Tauben")]
+# English first, as an editor might list them in a German article.
+ENGLISH_AND_GERMAN = DESCRIBED + """
+    - file: clip.de.descriptions.vtt
+      language: de
+      kind: descriptions
+    - file: clip.de.chapters.vtt
+      language: de
+      kind: chapters"""
+
+
+def write_german_tracks(folder: Path) -> None:
+    (folder / "clip.de.descriptions.vtt").write_text(to_vtt(GERMAN_DESCRIPTIONS), encoding="utf-8")
+    (folder / "clip.de.chapters.vtt").write_text(to_vtt(GERMAN_CHAPTERS), encoding="utf-8")
+
+
+def client_for(library: Library):
+    return create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+
+
+@pytest.mark.parametrize("article_language, first, second, described, chapters", [
+    ("de", "de", "en", GERMAN_DESCRIPTIONS, GERMAN_CHAPTERS),
+    ("de-AT", "de", "en", GERMAN_DESCRIPTIONS, GERMAN_CHAPTERS),
+    ("en", "en", "de", DESCRIPTIONS, CHAPTERS),
+], ids=["de", "de-AT", "en"])
+def test_descriptions_in_the_article_language_come_first_and_open(
+        tmp_path, silent_clip, article_language, first, second, described, chapters):
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, ENGLISH_AND_GERMAN,
+                                 language=article_language)
+    write_german_tracks(folder)
+    library = Library(tmp_path / "lib")
+    assert ingest_bundle(folder, library).notes == ()
+    page = page_of(client_for(library).get(ARTICLE))
+    panels = page.find(id="transcript").find_all("details")
+    assert [(d["lang"], d["data-kind"], d.has_attr("open")) for d in panels] == [
+        (first, "descriptions", True), (second, "descriptions", False)]
+    # The chapter list and the search engines' transcript follow the panel that is open.
+    nav = page.find("nav", class_="app-chapters")
+    assert nav["lang"] == first
+    assert [words(a).split(" ", 1)[1] for a in nav.find_all("a")] == [t for _, _, t in chapters]
+    data = json.loads(page.find("script", type="application/ld+json").string)
+    assert data["video"]["transcript"] == " ".join(text for _, _, text in described)
+
+
+TEXT_OVER_THE_PICTURE = [(1.6, 2.4, "MARKET OPENS AT SEVEN")]
+
+
+def test_silent_clip_keeps_descriptions_in_a_language_without_captions(tmp_path, silent_clip):
+    # English on-screen text is captioned; the German descriptions have no captions of
+    # their language to join, so they are the German text alternative on their own.
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, ENGLISH_AND_GERMAN + """
+    - file: clip.en.vtt
+      language: en""", language="de")
+    write_german_tracks(folder)
+    (folder / "clip.en.vtt").write_text(to_vtt(TEXT_OVER_THE_PICTURE), encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    assert not [note for note in ingest_bundle(folder, library).notes if "WCAG" in note]
+    video = library.article(SLUG).document["video"]
+    assert [(t["kind"], t["language"]) for t in video["tracks"]] == [("captions", "en")]
+    by_language = {t["language"]: t for t in video["extra_tracks"] if t["kind"] == "descriptions"}
+    # English descriptions are read into the English captions' transcript, and only there.
+    assert "transcript" not in by_language["en"]
+    assert [p["text"] for section in by_language["de"]["transcript"]
+            for p in section["paragraphs"]] == [text for _, _, text in GERMAN_DESCRIPTIONS]
+
+    client = client_for(library)
+    page = page_of(client.get(ARTICLE))
+    transcript = page.find(id="transcript")
+    assert words(transcript.find("p", recursive=False)) == NO_SOUND
+    assert [(d["lang"], d["data-kind"], d.has_attr("open"))
+            for d in transcript.find_all("details")] == [
+        ("en", "captions", True), ("de", "descriptions", False)]
+    text = words(transcript)
+    assert all(text.count(line) == 1 for _, _, line in DESCRIPTIONS + GERMAN_DESCRIPTIONS)
+    assert "Description: in the transcript" in words(page.find("figcaption"))
+
+    [result] = page_of(client.get("/search?q=Pflaster")).select(".app-result")
+    [moment] = result.select(".app-result__moment")
+    assert moment.a["href"] == f"{ARTICLE}?t=2#player"
+    assert words(moment.select_one(".app-result__quote")) == "[Tauben fliegen vom Pflaster auf.]"
+    texts = [(t.get("lang"), t.text)
+             for t in read_feed(client).iter("{http://search.yahoo.com/mrss/}text")]
+    assert [t for lang, t in texts if lang == "de"] == [
+        f"[{text}]" for _, _, text in GERMAN_DESCRIPTIONS]
+
+
+# --- descriptions with nothing to read ------------------------------------------------------
+
+ONLY_DESCRIPTIONS = """
+    - file: clip.en.descriptions.vtt
+      language: en
+      kind: descriptions"""
+
+
+@pytest.mark.parametrize("invisible", ["&lrm;", "<i>&rlm;</i> &lrm;"])
+def test_descriptions_without_visible_text_are_no_text_alternative(tmp_path, silent_clip,
+                                                                   invisible):
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, ONLY_DESCRIPTIONS)
+    (folder / "clip.en.descriptions.vtt").write_text(to_vtt([(0.0, 1.5, invisible)]),
+                                                     encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    [note] = [note for note in ingest_bundle(folder, library).notes if "WCAG 1.2.1" in note]
+    assert "no descriptions track with text" in note
+    video = library.article(SLUG).document["video"]
+    assert [t["kind"] for t in video["extra_tracks"]] == ["descriptions"]
+    assert "transcript" not in video["extra_tracks"][0]
+
+    client = client_for(library)
+    page = page_of(client.get(ARTICLE))
+    transcript = page.find(id="transcript")
+    assert transcript.find("details") is None
+    assert words(transcript.p) == "This clip has no sound, so there is nothing to transcribe."
+    assert "in the transcript" not in words(page.find("figcaption"))
+    teaser = page_of(client.get("/")).find("a", href=ARTICLE).find_parent("article")
+    assert teaser.find("ul", class_="app-badges") is None
+
+    replace_in_article(folder, "\nsummary:", "\nstrict: true\nsummary:")
+    before = tree_state(library.root)
+    with pytest.raises(BundleError, match="WCAG 1.2.1"):
+        ingest_bundle(folder, library)
+    assert tree_state(library.root) == before
+
+
+# --- dense descriptions ---------------------------------------------------------------------
+
+DENSE = [(0.0, 0.9, "A tram bell swings."), (1.0, 1.9, "A door opens."),
+         (2.0, 2.9, "A child waves."), (3.0, 3.9, "The tram leaves.")]
+
+
+def test_each_description_of_a_silent_clip_keeps_its_own_time_link(tmp_path, silent_clip):
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, ONLY_DESCRIPTIONS)
+    (folder / "clip.en.descriptions.vtt").write_text(to_vtt(DENSE), encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(folder, library)
+    page = page_of(client_for(library).get(ARTICLE))
+    paragraphs = page.find(id="transcript").find_all("p", class_="app-transcript__cue")
+    assert [(p.a["href"], words(p)) for p in paragraphs] == [
+        (f"?t={int(start)}#player", f"Play the video from 0:0{int(start)} [{text}]")
+        for start, _, text in DENSE]
+
+
+def test_descriptions_read_into_captions_still_join_in_paragraphs(tmp_path, silent_clip):
+    # Only a transcript of descriptions alone gives each its own paragraph.
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, ONLY_DESCRIPTIONS + """
+    - file: clip.en.vtt
+      language: en""")
+    (folder / "clip.en.descriptions.vtt").write_text(to_vtt(DENSE), encoding="utf-8")
+    (folder / "clip.en.vtt").write_text(to_vtt([(3.95, 4.0, "END")]), encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(folder, library)
+    [track] = library.article(SLUG).document["video"]["tracks"]
+    assert [(p["kind"], p["text"]) for section in track["transcript"]
+            for p in section["paragraphs"]] == [
+        ("description", " ".join(text for _, _, text in DENSE)), ("speech", "END")]
+
+
+# --- right-to-left articles -----------------------------------------------------------------
+
+@pytest.mark.parametrize("tracks, sentence", [
+    ("""
+    - file: clip.ar.descriptions.vtt
+      language: ar
+      kind: descriptions""", NO_SOUND),
+    ("", "This clip has no sound, so there is nothing to transcribe."),
+], ids=["described", "not-described"])
+def test_no_sound_sentence_reads_left_to_right_in_a_right_to_left_article(
+        tmp_path, silent_clip, tracks, sentence):
+    folder = write_silent_bundle(tmp_path / "content" / SLUG, silent_clip, tracks, language="ar")
+    (folder / "clip.ar.descriptions.vtt").write_text(
+        to_vtt([(0.0, 1.5, "ترام أحمر يعبر ساحة فارغة.")]), encoding="utf-8")
+    library = Library(tmp_path / "lib")
+    ingest_bundle(folder, library)
+    page = page_of(client_for(library).get(ARTICLE))
+    assert page.html["dir"] == "rtl"
+    notice = page.find(id="transcript").find("p", recursive=False)
+    assert (words(notice), notice["lang"], notice["dir"]) == (sentence, "en", "ltr")
+    for details in page.find(id="transcript").find_all("details"):
+        assert (details["lang"], details["dir"], details.has_attr("open")) == ("ar", "rtl", True)
 
 
 # --- the player script ----------------------------------------------------------------------
