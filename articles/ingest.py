@@ -155,12 +155,8 @@ def _companion_track(specs, tracks: list, kind: str,
                      language: str) -> captions.CaptionTrack | None:
     """Return the ``kind`` track in ``language`` (else in its primary language), or None."""
     matches = [(spec.language, track) for spec, track in zip(specs, tracks) if spec.kind == kind]
-    for same in (lambda tag: tag == language,
-                 lambda tag: languages.primary(tag) == languages.primary(language)):
-        for tag, track in matches:
-            if same(tag):
-                return track
-    return None
+    found = languages.closest(matches, language, tag_of=lambda match: match[0])
+    return found[1] if found is not None else None
 
 
 def _companion(specs, tracks: list, kind: str, language: str) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from captions.errors import CaptionError
 from captions.tracks import RTL_SCRIPTS, check_language, own_name, text_direction
 
-__all__ = ["RTL_SCRIPTS", "autonym", "direction", "is_language_tag", "primary"]
+__all__ = ["RTL_SCRIPTS", "autonym", "closest", "direction", "is_language_tag", "primary"]
 
 
 def is_language_tag(tag: str) -> bool:
@@ -20,6 +20,18 @@ def is_language_tag(tag: str) -> bool:
 def primary(tag: str) -> str:
     """Return the primary subtag in lower case: ``de-CH`` -> ``de``."""
     return tag.split("-", 1)[0].lower()
+
+
+def closest(items, language: str, tag_of=lambda item: item):
+    """Return the first item whose tag is ``language``, else the first in its primary
+    language (``de-AT`` for ``de``), else None."""
+    items = list(items)
+    for same in (lambda tag: tag == language,
+                 lambda tag: primary(tag) == primary(language)):
+        for item in items:
+            if same(tag_of(item)):
+                return item
+    return None
 
 
 def autonym(tag: str) -> str | None:

@@ -62,13 +62,9 @@ def _track_model(track: dict, url) -> dict:
 def _chapters_track(extra: list[dict], language: str | None) -> dict | None:
     """Return the chapters track in ``language`` (else its primary language, else the first)."""
     found = [t for t in extra if t["kind"] == "chapters"]
-    if language is not None:
-        for same in (lambda tag: tag == language,
-                     lambda tag: languages.primary(tag) == languages.primary(language)):
-            for track in found:
-                if same(track["language"]):
-                    return track
-    return found[0] if found else None
+    match = None if language is None else languages.closest(
+        found, language, tag_of=lambda track: track["language"])
+    return match or (found[0] if found else None)
 
 
 def _described(transcripts: list[dict]) -> bool:

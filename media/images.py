@@ -64,14 +64,12 @@ def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
 
 
 def _open_checked(path: Path, max_pixels: int,
-                  prepare: Callable[[Image.Image], None] | None = None,
                   load: Callable[[Image.Image], None] | None = None) -> Image.Image:
     """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``.
 
-    ``prepare`` gets the checked image just before it is decoded, the last
-    moment at which ``Image.draft`` can still choose a cheaper JPEG scale;
-    ``load``, when given, decodes it instead of ``Image.load``; its errors
-    are reported as a failed decode.
+    ``load``, when given, decodes the checked image instead of ``Image.load``,
+    so it can still choose a cheaper JPEG scale first (``Image.draft``); its
+    errors are reported as a failed decode.
     """
     try:
         im = Image.open(path, formats=allowed_formats())
@@ -90,9 +88,7 @@ def _open_checked(path: Path, max_pixels: int,
         _check_name(path, im.format)
         if im.width < 1 or im.height < 1:
             raise ImageError("image has no pixels", path)
-        size = im.size  # before prepare, which may draft a smaller one
-        if prepare is not None:
-            prepare(im)
+        size = im.size  # before load, which may draft a smaller one
         try:
             if load is None:
                 im.load()

@@ -3,10 +3,11 @@
 Each source is decoded once, a JPEG at the smallest DCT scale that still
 leaves LANCZOS REDUCING_GAP to do on the widest output (a plain JPEG resized
 while it decodes, ``media.jpeg_bands``); every other width is resized from
-that picture, and every format is encoded from the same resized frame. Outputs carry credit,
-creator and copyright (XMP everywhere, EXIF Artist/Copyright everywhere, IPTC
-in JPEG) and an sRGB profile when the source had one; location, camera
-serials and maker notes never leave the source file.
+that picture, and every format is encoded from the same resized frame.
+Outputs carry credit, creator and copyright (XMP everywhere, EXIF
+Artist/Copyright everywhere, IPTC in JPEG) and an sRGB profile when the
+source had one; location, camera serials and maker notes never leave the
+source file.
 """
 
 from __future__ import annotations
@@ -263,20 +264,16 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
     full, orientation, plan = (0, 0), 1, _Plan((0, 0, 0, 0), ())
     streamed: tuple[Image.Image, _Frames] | None = None
 
-    def prepare(im: Image.Image) -> None:
-        nonlocal full, orientation, plan
+    def load(im: Image.Image) -> None:
+        nonlocal full, orientation, plan, streamed
         full, orientation = im.size, _orientation(im)
         plan = _plan(full[::-1] if orientation in _SWAPS_AXES else full, widths, aspect, focus)
-
-    def load(im: Image.Image) -> None:
-        nonlocal streamed
         if im.format in ("JPEG", "MPO"):
             # libjpeg shrinks inside the IDCT, far cheaper than decoding
             # every pixel and resampling them away; it leaves LANCZOS at
             # least REDUCING_GAP to do on the widest output.
-            box_w = plan.box[2] - plan.box[0]
-            widest = plan.sizes[-1][0] * REDUCING_GAP / box_w
-            needed = tuple(math.ceil(side * widest) for side in full)
+            scale = plan.sizes[-1][0] * REDUCING_GAP / (plan.box[2] - plan.box[0])
+            needed = tuple(math.ceil(side * scale) for side in full)
             eighths = shrink_for(full, needed)
             if orientation == 1 and can_stream(im):
                 box = scaled_box(plan.box, full, scaled_size(full, eighths))
@@ -288,7 +285,7 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
             im.draft("RGB", needed)
         im.load()
 
-    with pillow_guard(max_pixels), _open_checked(source, max_pixels, prepare, load) as im:
+    with pillow_guard(max_pixels), _open_checked(source, max_pixels, load) as im:
         icc = im.info.get("icc_profile") or None
         found = photo_metadata_of(im) if wants_metadata else None
         swaps = orientation in _SWAPS_AXES
