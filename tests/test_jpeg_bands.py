@@ -74,9 +74,12 @@ def _two_passes(picture: Image.Image, size: tuple[int, int], box) -> Image.Image
 
 @pytest.mark.parametrize("box", [(0.0, 0.0, 452.0, 338.0), (37.5, 12.25, 401.0, 240.75)],
                          ids=["whole", "crop"])
-@pytest.mark.parametrize("block", [4096, 128 * 1024], ids=["many-bands", "few-bands"])
-def test_frames_match_a_resize_of_the_whole_picture(tmp_path, monkeypatch, box, block):
-    monkeypatch.setattr(jpeg_bands, "BLOCK", block)
+@pytest.mark.parametrize("follow,block", [(True, None), (False, 4096), (False, 128 * 1024)],
+                         ids=["followed", "many-blocks", "few-blocks"])
+def test_frames_match_a_resize_of_the_whole_picture(tmp_path, monkeypatch, box, follow, block):
+    monkeypatch.setattr(jpeg_bands, "FOLLOW", follow)
+    if block:
+        monkeypatch.setattr(jpeg_bands, "BLOCK", block)
     source = _photo(tmp_path / "photo.jpg")
     sizes = [(160, 90), (97, 61), (190, 130)]
     with Image.open(source) as im:
@@ -91,6 +94,7 @@ def test_frames_match_a_resize_of_the_whole_picture(tmp_path, monkeypatch, box, 
 def test_tall_pictures_get_the_horizontal_pass_first(tmp_path, monkeypatch):
     # Pillow may run the vertical pass first for shapes like this one; the bands
     # always go horizontal first, which differs only where overshoot is clipped.
+    monkeypatch.setattr(jpeg_bands, "FOLLOW", False)
     monkeypatch.setattr(jpeg_bands, "BLOCK", 4096)
     source = _photo(tmp_path / "tall.jpg", size=(333, 751))
     sizes = [(252, 572), (120, 90)]
@@ -100,6 +104,19 @@ def test_tall_pictures_get_the_horizontal_pass_first(tmp_path, monkeypatch):
         assert _largest_difference(frames[size], _two_passes(picture, size,
                                                              (0, 0, 333, 751))) <= 1, size
         assert _mean_difference(frames[size], picture.resize(size, LANCZOS)) < 1
+
+
+def test_following_a_large_decode_row_by_row_gives_the_same_frames(tmp_path, monkeypatch):
+    # Large enough that the follower looks many times while libjpeg is still writing.
+    monkeypatch.setattr(jpeg_bands, "FOLLOW", True)
+    monkeypatch.setattr(jpeg_bands, "POLL", 0)
+    source = _photo(tmp_path / "large.jpg", size=(3001, 2003))
+    sizes = [(640, 427), (333, 222)]
+    with Image.open(source) as im:
+        picture, frames = decode_resizing(im, 4, sizes, (0, 0, 1501, 1002))
+    for size in sizes:
+        assert _largest_difference(frames[size], _two_passes(picture, size,
+                                                             (0, 0, 1501, 1002))) <= 1, size
 
 
 def test_a_progressive_source_comes_out_the_same(tmp_path):
@@ -128,7 +145,9 @@ def test_only_plain_rgb_jpegs_stream(tmp_path):
             assert not can_stream(im), other.name
 
 
-def test_truncated_data_raises_like_load(tmp_path):
+@pytest.mark.parametrize("follow", [True, False], ids=["followed", "blocks"])
+def test_truncated_data_raises_like_load(tmp_path, monkeypatch, follow):
+    monkeypatch.setattr(jpeg_bands, "FOLLOW", follow)
     source = _photo(tmp_path / "photo.jpg")
     cut = tmp_path / "cut.jpg"
     cut.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
@@ -139,7 +158,9 @@ def test_truncated_data_raises_like_load(tmp_path):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-def test_damaged_data_raises_like_load(tmp_path):
+@pytest.mark.parametrize("follow", [True, False], ids=["followed", "blocks"])
+def test_damaged_data_raises_like_load(tmp_path, monkeypatch, follow):
+    monkeypatch.setattr(jpeg_bands, "FOLLOW", follow)
     source = _photo(tmp_path / "photo.jpg", size=(600, 400))
     data = source.read_bytes()
     scan = data.index(b"\xff\xda")  # start of scan: the entropy-coded data follows
