@@ -168,8 +168,10 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
 def make_many(jobs: Sequence[dict], workers: int | None = None) -> list[ThumbSet | ImageError]:
     """Run ``make_thumbnails(**job)`` for each job across processes; return results in order.
 
-    An unusable image gives its ImageError in its place and the others go on.
-    One worker runs the jobs in this process.
+    An unusable image gives its ImageError in its place and the others go on;
+    a job whose arguments are wrong (a ValueError, as from make_thumbnails)
+    is the caller's mistake and stops the batch. One worker runs the jobs in
+    this process.
     """
     jobs = [dict(job) for job in jobs]
     if not jobs:
