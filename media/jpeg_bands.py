@@ -265,9 +265,10 @@ class _BandResizer:
                  box: tuple[float, float, float, float]) -> None:
         self.picture, self.size, self.box = picture, size, box
         out_w, out_h = size
-        # Rows after the horizontal pass: the full height, the box's width.
-        self.middle = Image.new("RGB", (out_w, picture.height))
-        self.frame = Image.new("RGB", size)
+        # Rows after the horizontal pass (the full height, the box's width) and
+        # the frame: made by the resizing thread, off the decoder's path.
+        self.middle: Image.Image | None = None
+        self.frame: Image.Image | None = None
         self.scale_y = (box[3] - box[1]) / out_h
         reach = _LANCZOS_SUPPORT * max(self.scale_y, 1.0) + 1
         self.cuts = sorted({round(out_h * i / STRIPS) for i in range(STRIPS + 1)})
@@ -278,6 +279,10 @@ class _BandResizer:
 
     def add_rows(self, top: int, bottom: int) -> None:
         """Run the horizontal pass over rows ``top..bottom``, then every strip now possible."""
+        if self.middle is None:
+            # Every row of both is written before it is read: no fill needed.
+            self.middle = Image.new("RGB", (self.size[0], self.picture.height), None)
+            self.frame = Image.new("RGB", self.size, None)
         left, _, right, _ = self.box
         band = self.picture.crop((0, top, self.picture.width, bottom))
         # Only the width changes, so Pillow runs the horizontal pass alone.
