@@ -3,13 +3,20 @@
 Every check that can fail on bad input runs before the first byte is written,
 so a bad bundle leaves the library exactly as it was. Outputs are named by a
 hash of their source and settings, written atomically, and reused on re-runs.
+
+Outputs are shared (the same photo or caption text in two bundles, one bundle
+ingested twice at once), so a failed ingest never deletes what it wrote:
+``articles.collect`` removes orphans later, never while an ingest holds the
+reference lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +50,9 @@ from .store import ArticleRow, Library
 PIPELINE_VERSION = "5"
 
 Log = Callable[[str], None]
+
+# In the media folder's lock directory, beside media.clips' per-clip locks.
+REFERENCES_LOCK = "references.lock"
 
 
 @dataclass(frozen=True)
@@ -93,10 +103,10 @@ def ingest_bundle(folder: Path | str, library: Library,
     :raises captions.CaptionError: a caption file is not valid captions.
     :raises media.errors.MediaError: the clip or a photo cannot be used.
     """
-    log = options.log
     bundle = load_bundle(folder)
     notes: list[str] = []
-    tracks = [captions.load_captions(spec.path) for spec in bundle.video.captions] if bundle.video else []
+    specs = bundle.video.captions if bundle.video else ()
+    tracks = [captions.load_captions(spec.path) for spec in specs]
     for track in tracks:
         notes.extend(track.warnings)
     info = probe(bundle.video.path) if bundle.video else None
@@ -109,8 +119,38 @@ def ingest_bundle(folder: Path | str, library: Library,
     hashes = {p: file_hash(p) for p in bundle.files}
     source_hash = _hash(PIPELINE_VERSION, settings_key(options.settings),
                         *(f"{p.relative_to(bundle.folder)}={h}" for p, h in hashes.items()))
-    stored = library.article(bundle.slug) if library.source_hash(bundle.slug) == source_hash else None
-    if stored is not None and all(library.media_path(n).is_file() for n in _media_names(stored.document)):
+    # From the first look at existing files until the article is saved, the
+    # files this ingest writes or reuses are referenced by no article yet.
+    with hold_references(library):
+        return _prepare_and_save(bundle, library, options, info, tracks, photos, hashes,
+                                 source_hash, notes)
+
+
+@contextlib.contextmanager
+def hold_references(library: Library, exclusive: bool = False, wait: bool = True) -> Iterator[None]:
+    """Hold the library's reference lock: shared by ingests, exclusive for collecting orphans.
+
+    :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
+    """
+    locks = library.media_dir / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / REFERENCES_LOCK).open("a") as handle:
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
+                      info: VideoInfo | None, tracks: list, photos: list[_Photo],
+                      hashes: dict[Path, str], source_hash: str, notes: list[str]) -> IngestResult:
+    log = options.log
+    stored = (library.article(bundle.slug) if library.source_hash(bundle.slug) == source_hash
+              else None)
+    if stored is not None and all(library.media_path(n).is_file()
+                                  for n in media_names(stored.document)):
         log(f"{bundle.slug}: unchanged, nothing to do")
         return IngestResult(bundle.slug, True, (), tuple(notes))
 
@@ -121,18 +161,16 @@ def ingest_bundle(folder: Path | str, library: Library,
                             source_hash=hashes[bundle.video.path], threads=options.threads,
                             on_progress=options.on_progress,
                             log=lambda message: log(f"{bundle.slug}: {message}"))
+    # No clean-up if what follows fails: every output is named by its content,
+    # so a file this run created may already be reused by another ingest that
+    # found it in place, and deleting it would break that article's page. No
+    # output is unique to this run, so none is safe to delete here; the
+    # orphans wait for ``python -m media gc``.
     written: list[Path] = []
-    try:
-        document = _document(bundle, library, clip, tracks, photos, hashes, written, log)
-        library.save_article(ArticleRow(
-            slug=bundle.slug, title=bundle.title, published=document["published"],
-            top=bundle.top, source_hash=source_hash, document=document))
-    except BaseException:
-        # This run's new captions and photos go. A finished clip stays under
-        # its content hash, so that a re-run does not prepare it again.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    document = _document(bundle, library, clip, tracks, photos, hashes, written, log)
+    library.save_article(ArticleRow(
+        slug=bundle.slug, title=bundle.title, published=document["published"],
+        top=bundle.top, source_hash=source_hash, document=document))
     log(f"{bundle.slug}: ingested")
     if clip is not None and not clip.reused:
         written = [o.path for o in clip.outputs] + written
@@ -193,7 +231,7 @@ def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> lis
 
 
 def _check_text_alternative(bundle: Bundle, info: VideoInfo, tracks: list) -> list[str]:
-    """Return a note when a clip without sound has no descriptions; with ``strict: true``, refuse it.
+    """Return a note when a silent clip has no descriptions; with ``strict: true``, refuse it.
 
     WCAG 1.2.1: video-only content needs a text alternative. A silent clip has
     nothing to caption, so its descriptions track is that alternative; one
@@ -275,13 +313,15 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
         creator, copyright = photo.creator, photo.copyright
         key = hashes[spec.path]
     elif clip is not None and clip.of_kind("poster"):
-        poster = max((p for p in clip.of_kind("poster") if p.codec == "jpeg"), key=lambda p: p.width)
+        poster = max((p for p in clip.of_kind("poster") if p.codec == "jpeg"),
+                     key=lambda p: p.width)
         source, credit, focus = poster.path, bundle.video.credit, (0.5, 0.5)
         creator = copyright = None
         key = poster.path.name
     else:
         return None
-    target = library.media_dir / f"{_hash(key, credit or '', creator or '', copyright or '', repr(focus))}-og.jpg"
+    card = _hash(key, credit or "", creator or "", copyright or "", repr(focus))
+    target = library.media_dir / f"{card}-og.jpg"
     if not target.exists():
         try:
             make_social_image(source, target, credit, creator, copyright, focus)
@@ -359,7 +399,8 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
     }
 
 
-def _media_names(document: dict) -> list[str]:
+def media_names(document: dict) -> list[str]:
+    """Return the name of every media file a stored article document refers to."""
     names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
     if document.get("social_image"):
         names.append(document["social_image"]["src"])

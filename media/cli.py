@@ -110,7 +110,8 @@ def _renditions(_ctx, _param, value: str | None) -> tuple[int, ...]:
 def clip_options(command):
     """Add the encoding options shared by ``clip`` and ``ingest``."""
     options = [
-        click.option("--max-height", type=click.IntRange(144, 4320), default=1080, show_default=True,
+        click.option("--max-height", type=click.IntRange(144, 4320), default=1080,
+                     show_default=True,
                      help="Largest picture height of the main MP4; never upscaled."),
         click.option("--crf", type=click.IntRange(0, 51), default=23, show_default=True,
                      help="x264 quality: lower is better and larger."),
@@ -364,10 +365,12 @@ def demo(out: Path) -> None:
         click.echo(str(folder))
 
 
-# imported last: the captions commands live in their own module
+# imported last: the captions and gc commands live in their own modules
 from .captions_cli import captions  # noqa: E402
+from .gc_cli import gc  # noqa: E402
 
 cli.add_command(captions)
+cli.add_command(gc)
 
 
 def main() -> None:
