@@ -155,11 +155,12 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
             thumbnails.append(Thumbnail(target, kind, width, height, len(data),
                                         _MEDIA_TYPE[kind]))
     except OSError as err:
-        # A partial ladder is worse than none: srcset would point at missing files.
-        for thumbnail in thumbnails:
-            thumbnail.path.unlink(missing_ok=True)
+        # The ones written stay: each is whole (written atomically), and under
+        # a name another caller may already use for the same picture. Nothing
+        # refers to them unless a ThumbSet is returned.
+        left = f"; {len(thumbnails)} of {len(encoded)} written are left" if thumbnails else ""
         raise ImageError(f"cannot write thumbnails to {out_dir} "
-                         f"({one_line(err.strerror or err)})", source) from None
+                         f"({one_line(err.strerror or err)}){left}", source) from None
     thumbnails.sort(key=lambda t: (t.width, t.format))
     return ThumbSet(source, credit, creator, copyright, tuple(thumbnails),
                     None if aspect is None else f"{aspect[0]}:{aspect[1]}", focus)

@@ -394,6 +394,27 @@ def test_credit_too_long_for_iptc_names_the_file_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_failed_write_says_so_and_leaves_the_whole_files_it_wrote(tmp_path):
+    # Names are shared (ingest names them by content), so a file this call
+    # wrote may already be another page's: it stays, whole, and the error says so.
+    source = _halves(tmp_path / "halves.png", size=(400, 200))
+    out = tmp_path / "out"
+    (out / "p-100.jpg").mkdir(parents=True)  # in the way of one target
+    with pytest.raises(ImageError) as caught:
+        make_thumbnails(source, out, "p", widths=(100, 200), formats=("webp", "jpeg"))
+    message = str(caught.value)
+    assert message.startswith(f"{source}: cannot write thumbnails to {out} (")
+    assert "\n" not in message
+    left = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert not [name for name in left if name.startswith(".")]  # no temporary files
+    suffix = f"; {len(left)} of 4 written are left" if left else ""
+    assert message.endswith(f"){suffix}")
+    for name in left:
+        with Image.open(out / name) as im:
+            im.load()
+            assert im.width in (100, 200)
+
+
 def test_missing_source_is_an_image_error(tmp_path):
     with pytest.raises(ImageError, match="file not found$"):
         make_thumbnails(tmp_path / "gone.jpg", tmp_path, "photo")
