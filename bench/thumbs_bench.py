@@ -8,11 +8,12 @@ for SSIM): ``.venv/bin/pip install -r bench/requirements.txt``.
 Generates a 12 MP (4000 x 3000) and a 24 MP (6000 x 4000) photo-like JPEG
 (noise, gradients and shapes, quality 90), then prints, for each:
 
-(a) the best of ``--repeat`` runs of our 640-px JPEG thumbnail (progressive,
-    Huffman-optimised, written durably) against naive Pillow (open, convert
-    to RGB, LANCZOS resize, save at quality 82) and against
-    ``pyvips.Image.thumbnail`` saved both as its default baseline JPEG and as
-    the same kind of file as ours, with the ratios; the runs take turns;
+(a) the best and the median of ``--repeat`` runs of our 640-px JPEG
+    thumbnail (progressive, Huffman-optimised, written durably) against
+    naive Pillow (open, convert to RGB, LANCZOS resize, save at quality 82)
+    and against ``pyvips.Image.thumbnail`` saved both as its default
+    baseline JPEG and as the same kind of file as ours, with the ratios;
+    the runs take turns;
 (b) the SSIM of our thumbnail against the naive one, for the JPEG files and
     for the pixels before encoding, the same for pyvips, and the SSIM of the
     naive JPEG against its own pixels: on a grainy photo, JPEG's own loss at
@@ -27,6 +28,7 @@ import argparse
 import os
 import platform
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -78,8 +80,8 @@ def photo_like(path: Path, size: tuple[int, int], seed: int) -> Path:
     return path
 
 
-def best_of_each(repeat: int, runs: dict) -> dict[str, float]:
-    """Return the fastest of ``repeat`` calls of each ``run(out_dir)``, by name.
+def best_of_each(repeat: int, runs: dict) -> tuple[dict[str, float], dict[str, float]]:
+    """Return the fastest and the median of ``repeat`` calls of each ``run(out_dir)``, by name.
 
     The runs take turns, round after round, so that a slow spell on the
     machine falls on all of them alike; each call gets a fresh folder.
@@ -91,7 +93,8 @@ def best_of_each(repeat: int, runs: dict) -> dict[str, float]:
                 start = time.perf_counter()
                 run(Path(out))
                 times[name].append(time.perf_counter() - start)
-    return {name: min(values) for name, values in times.items()}
+    return ({name: min(values) for name, values in times.items()},
+            {name: statistics.median(values) for name, values in times.items()})
 
 
 def ours(source: Path):
@@ -209,16 +212,19 @@ def main() -> None:
             if pyvips is not None:
                 runs["pyvips"] = vips(pyvips, source)
                 runs["pyvips progressive"] = vips(pyvips, source, progressive=True)
-            best = best_of_each(args.repeat, runs)
+            best, median = best_of_each(args.repeat, runs)
             ours_s = best["ours"]
-            print(f"  ours   {ours_s * 1000:8.1f} ms   (progressive, optimised JPEG)")
+            print(f"  ours   {ours_s * 1000:8.1f} ms   (progressive, optimised JPEG)"
+                  f"   median {median['ours'] * 1000:.1f} ms")
             print(f"  naive  {best['naive'] * 1000:8.1f} ms   naive/ours = "
-                  f"{best['naive'] / ours_s:.2f}x")
+                  f"{best['naive'] / ours_s:.2f}x   medians: "
+                  f"{median['naive'] / median['ours']:.2f}x")
             if pyvips is not None:
                 for name, what in (("pyvips", "baseline JPEG, its default"),
                                    ("pyvips progressive", "progressive, optimised: ours")):
                     print(f"  {name:18s} {best[name] * 1000:8.1f} ms   pyvips/ours = "
-                          f"{best[name] / ours_s:.2f}x   ({what})")
+                          f"{best[name] / ours_s:.2f}x   medians: "
+                          f"{median[name] / median['ours']:.2f}x   ({what})")
             else:
                 print("  pyvips skipped (not installed)")
             [ours_thumb] = make_thumbnails(source, folder / "ours", "ours", widths=(WIDTH,),
