@@ -19,7 +19,8 @@ Generates a 12 MP (4000 x 3000) and a 24 MP (6000 x 4000) photo-like JPEG
     naive JPEG against its own pixels: on a grainy photo, JPEG's own loss at
     quality 82 is far larger than any difference between the resamplers;
 (c) for the 12 MP photo, the full default ladder (5 widths x AVIF, WebP and
-    JPEG) in images per second, with one worker and with every core.
+    JPEG) in images per second: in a process allowed one core, with one
+    worker using every core for its widths, and with a worker per core.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -165,6 +167,23 @@ def ladder_rate(source: Path, copies: int, workers: int) -> float:
     return copies / elapsed
 
 
+def single_core_rate(source: Path, copies: int) -> float | None:
+    """Return ``ladder_rate`` measured in a child process allowed only one core, or None
+    where the system cannot pin a process to a core.
+
+    The thumbnailer sizes its threads from the cores it may use, so the child
+    works as it would on a one-core machine.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = min(os.sched_getaffinity(0))
+    child = subprocess.run(
+        [sys.executable, __file__, "--ladder-rate", str(source), "--copies", str(copies)],
+        capture_output=True, text=True, check=True,
+        preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+    return float(child.stdout)
+
+
 def machine() -> str:
     model = platform.processor() or platform.machine()
     try:
@@ -184,7 +203,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per timing (best is kept)")
     parser.add_argument("--copies", type=int, default=4, help="images in the ladder runs")
+    parser.add_argument("--ladder-rate", type=Path, metavar="JPEG",
+                        help=argparse.SUPPRESS)  # the one-core child of single_core_rate
     args = parser.parse_args()
+    if args.ladder_rate:
+        print(ladder_rate(args.ladder_rate, args.copies, workers=1))
+        return
     print(machine())
     try:
         import pyvips
@@ -252,11 +276,16 @@ def main() -> None:
         cores = os.cpu_count() or 1
         print(f"\nfull default ladder (320-1920 px x AVIF, WebP, JPEG) on 12 MP, "
               f"{args.copies} images:")
+        single = single_core_rate(source, args.copies)
+        if single is not None:
+            print(f"  1 core:    {single:.2f} images/s ({1 / single:.2f} s per image)")
         one = ladder_rate(source, args.copies, workers=1)
-        print(f"  1 worker:  {one:.2f} images/s ({1 / one:.2f} s per image)")
+        print(f"  1 worker:  {one:.2f} images/s ({1 / one:.2f} s per image), "
+              f"its widths on threads across {cores} cores")
         every = ladder_rate(source, args.copies, workers=cores)
-        print(f"  {cores} workers: {every:.2f} images/s ({1 / every:.2f} s per image), "
-              f"{every / one:.2f}x")
+        versus = f", {every / single:.2f}x one core" if single is not None else ""
+        print(f"  {cores} workers: {every:.2f} images/s ({1 / every:.2f} s per image)"
+              f"{versus}")
 
 
 if __name__ == "__main__":
