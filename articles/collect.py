@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from .ingest import hold_references, media_names
+from .ingest import media_names
 from .store import Library
 
 GRACE_PERIOD = timedelta(hours=24)
@@ -99,7 +99,7 @@ def collect_orphans(library: Library, older_than: timedelta = GRACE_PERIOD,
         return Collection((), dry_run)
     with contextlib.ExitStack() as stack:
         try:
-            stack.enter_context(hold_references(library, exclusive=True, wait=False))
+            stack.enter_context(library.references_held(exclusive=True, wait=False))
         except BlockingIOError:
             raise LibraryBusy("an ingest or another gc is running; run gc again when it ends",
                               library.root) from None

@@ -12,11 +12,9 @@ reference lock.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +48,6 @@ from .store import ArticleRow, Library
 PIPELINE_VERSION = "5"
 
 Log = Callable[[str], None]
-
-# In the media folder's lock directory, beside media.clips' per-clip locks.
-REFERENCES_LOCK = "references.lock"
-
 
 @dataclass(frozen=True)
 class IngestOptions:
@@ -121,26 +115,9 @@ def ingest_bundle(folder: Path | str, library: Library,
                         *(f"{p.relative_to(bundle.folder)}={h}" for p, h in hashes.items()))
     # From the first look at existing files until the article is saved, the
     # files this ingest writes or reuses are referenced by no article yet.
-    with hold_references(library):
+    with library.references_held():
         return _prepare_and_save(bundle, library, options, info, tracks, photos, hashes,
                                  source_hash, notes)
-
-
-@contextlib.contextmanager
-def hold_references(library: Library, exclusive: bool = False, wait: bool = True) -> Iterator[None]:
-    """Hold the library's reference lock: shared by ingests, exclusive for collecting orphans.
-
-    :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
-    """
-    locks = library.media_dir / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with (locks / REFERENCES_LOCK).open("a") as handle:
-        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
-        fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,

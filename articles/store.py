@@ -12,6 +12,7 @@ The web app only reads from here; ingest is the only writer.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -24,6 +25,8 @@ from . import search as search_index
 
 DATABASE = "newsreel.sqlite3"
 MEDIA = "media"
+# In the media folder's .locks: shared by ingests, exclusive for collecting orphans.
+REFERENCES_LOCK = "references.lock"
 DEFAULT_LIBRARY = Path("instance") / "library"
 MEDIA_NAME = re.compile(r"^[0-9a-f]{16,64}(?:-[0-9a-z]+)?\.(?:mp4|m4a|jpg|webp|avif|vtt)$")
 
@@ -105,6 +108,26 @@ class Library:
         finally:
             connection.close()
 
+    @contextlib.contextmanager
+    def references_held(self, exclusive: bool = False, wait: bool = True) -> Iterator[None]:
+        """Hold the library's reference lock: shared by ingests, exclusive for collecting orphans.
+
+        An ingest holds it from its first look at the media folder until its
+        article is saved, the time when files it wrote or chose to reuse are
+        referenced by no article yet.
+
+        :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
+        """
+        locks = self.media_dir / ".locks"  # beside media.clips' per-clip locks
+        locks.mkdir(parents=True, exist_ok=True)
+        with (locks / REFERENCES_LOCK).open("a") as handle:
+            mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+            fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def media_path(self, name: str) -> Path | None:
         """Return the path of a media file by its public name, or None if not a valid name."""
         if not MEDIA_NAME.match(name):
@@ -112,7 +135,8 @@ class Library:
         return self.media_dir / name
 
     def save_article(self, row: ArticleRow) -> None:
-        """Insert or replace an article, its search rows and the library version, in one transaction."""
+        """Insert or replace an article, its search rows and the library version, in one
+        transaction."""
         with self.connect(write=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO articles (slug, title, published, language, summary,"
@@ -129,7 +153,8 @@ class Library:
         if not self.exists():
             return None
         with self.connect() as db:
-            found = db.execute("SELECT source_hash FROM articles WHERE slug = ?", (slug,)).fetchone()
+            found = db.execute("SELECT source_hash FROM articles WHERE slug = ?",
+                               (slug,)).fetchone()
         return found["source_hash"] if found else None
 
     def version(self) -> int:
@@ -145,7 +170,8 @@ class Library:
         if not self.exists():
             return []
         with self.connect() as db:
-            rows = db.execute("SELECT * FROM articles ORDER BY top DESC, published DESC, slug").fetchall()
+            rows = db.execute(
+                "SELECT * FROM articles ORDER BY top DESC, published DESC, slug").fetchall()
         return [_row(r) for r in rows]
 
     def search(self, query: str) -> search_index.Results:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from articles.collect import CollectError, LibraryBusy, collect_orphans
-from articles.ingest import hold_references, ingest_bundle, media_names
+from articles.ingest import ingest_bundle, media_names
 from articles.store import Library
 from media.demo import to_vtt
 from tests.conftest import run_media_cli
@@ -230,7 +230,7 @@ def test_cli_bad_input_is_one_line_and_exit_1(tmp_path, args, problem):
 
 def test_cli_refuses_while_an_ingest_holds_the_library(aged_library):
     library, files = aged_library
-    with hold_references(library):
+    with library.references_held():
         result = run_media_cli("gc", "--library", str(library.root))
     assert result.returncode == 1
     assert result.stderr.strip() == (f"Error: {library.root}: an ingest or another gc is running; "
