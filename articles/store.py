@@ -28,7 +28,7 @@ MEDIA = "media"
 # In the media folder's .locks: shared by ingests, exclusive for collecting orphans.
 REFERENCES_LOCK = "references.lock"
 DEFAULT_LIBRARY = Path("instance") / "library"
-MEDIA_NAME = re.compile(r"^[0-9a-f]{16,64}(?:-[0-9a-z]+)?\.(?:mp4|m4a|jpg|webp|avif|vtt)$")
+MEDIA_NAME = re.compile(r"^[0-9a-f]{16,64}(?:-[0-9a-z]+)?\.(?:mp4|m4a|webm|jpg|webp|avif|vtt)$")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -302,6 +302,26 @@ def ingest_variant(tmp_path, bundle, clip_source, captions=True):
     return create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
 
 
+def test_a_webm_source_is_served_and_an_unchanged_reingest_skips(tmp_path, small_bundle):
+    from urllib.parse import urlsplit
+
+    from articles.ingest import IngestOptions, ingest_bundle
+    from articles.store import Library
+    from media.commands import ClipSettings
+    library = Library(tmp_path / "lib")
+    options = IngestOptions(settings=ClipSettings(preset="ultrafast", webm=True))
+    ingest_bundle(small_bundle, library, options)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    webm = soup(client.get("/articles/small-story")).find("source", type="video/webm")
+    assert webm is not None
+    response = client.get(urlsplit(webm["src"]).path)
+    assert response.status_code == 200
+    assert response.mimetype == "video/webm"
+    assert response.data[:4] == b"\x1a\x45\xdf\xa3"  # the EBML header of a WebM file
+    response.close()
+    assert ingest_bundle(small_bundle, library, options).skipped
+
+
 def test_audio_only_clip_is_an_audio_player_with_its_transcript(tmp_path, small_bundle):
     from tests.conftest import CORPUS
     client = ingest_variant(tmp_path, small_bundle, CORPUS / "audio" / "detodos.webm")

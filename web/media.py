@@ -12,8 +12,9 @@ from .headers import request_problem, security_headers
 from .static import IMMUTABLE, compressed_reader
 
 # Werkzeug adds "; charset=utf-8" to the text types
-MEDIA_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".jpg": "image/jpeg",
-               ".webp": "image/webp", ".avif": "image/avif", ".vtt": "text/vtt"}
+MEDIA_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".webm": "video/webm",
+               ".jpg": "image/jpeg", ".webp": "image/webp", ".avif": "image/avif",
+               ".vtt": "text/vtt"}
 PREFIX = "/media/"
 
 DEFAULTS = {
