@@ -307,7 +307,8 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
 
     An unchanged bundle is skipped. A bad bundle is reported in one line and
     leaves the library as it was; the other bundles are still ingested, and
-    the exit code is 1 if any failed. Ctrl-C stops cleanly: no partial files.
+    the exit code is 1 if any failed. Ctrl-C stops cleanly: nothing is left
+    half-written; whole files no article uses yet stay until python -m media gc.
     """
     # Imported here: articles builds on this package, not the other way round.
     from articles.parallel import ingest_many
@@ -325,7 +326,7 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
                                InputLimits(max_duration=max_duration), jobs, progress, log)
     except KeyboardInterrupt:
         progress.close()
-        click.echo("error: interrupted; finished bundles are saved, no partial files are left",
+        click.echo("error: interrupted; finished bundles are saved, nothing is half-written",
                    err=True)
         sys.exit(130)
     progress.close()

@@ -146,19 +146,22 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
             raise
         raise ImageError(err.message, source) from None  # the metadata builders know no file
 
+    targets = {key: out_dir / f"{base_name}-{key[1]}.{_EXTENSION[key[0]]}" for key in encoded}
     thumbnails = []
     try:
         for (kind, width, height), data in encoded.items():
-            target = out_dir / f"{base_name}-{width}.{_EXTENSION[kind]}"
+            target = targets[kind, width, height]
             with atomic_output(target) as tmp:
                 tmp.write_bytes(data)
             thumbnails.append(Thumbnail(target, kind, width, height, len(data),
                                         _MEDIA_TYPE[kind]))
     except OSError as err:
-        # The ones written stay: each is whole (written atomically), and under
+        # The ones in place stay: each is whole (written atomically), and under
         # a name another caller may already use for the same picture. Nothing
-        # refers to them unless a ThumbSet is returned.
-        left = f"; {len(thumbnails)} of {len(encoded)} written are left" if thumbnails else ""
+        # refers to them unless a ThumbSet is returned. Counted on disk: a
+        # rename can succeed and the flush after it fail.
+        in_place = sum(1 for target in targets.values() if target.is_file())
+        left = f"; {in_place} of {len(encoded)} are in place" if in_place else ""
         raise ImageError(f"cannot write thumbnails to {out_dir} "
                          f"({one_line(err.strerror or err)}){left}", source) from None
     thumbnails.sort(key=lambda t: (t.width, t.format))

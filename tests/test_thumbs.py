@@ -407,7 +407,7 @@ def test_a_failed_write_says_so_and_leaves_the_whole_files_it_wrote(tmp_path):
     assert "\n" not in message
     left = sorted(p.name for p in out.iterdir() if p.is_file())
     assert not [name for name in left if name.startswith(".")]  # no temporary files
-    suffix = f"; {len(left)} of 4 written are left" if left else ""
+    suffix = f"; {len(left)} of 4 are in place" if left else ""
     assert message.endswith(f"){suffix}")
     for name in left:
         with Image.open(out / name) as im:
