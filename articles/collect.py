@@ -7,6 +7,11 @@ be referenced: collection holds the reference lock exclusively, so no ingest
 is between its first look at the media folder and its saved article; and only
 files older than a grace period go, which also spares whatever something
 outside that lock wrote a moment ago.
+
+Age counts from the later of a file's writing and its release: an ingest that
+replaces an article touches the files the old version used and the new one
+does not (``release_unused``), because pages, feeds and caches rendered from
+the old version still point at them, and media is served as immutable.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from .ingest import media_names
 from .store import Library
 
 GRACE_PERIOD = timedelta(hours=24)
@@ -29,6 +34,12 @@ GRACE_PERIOD = timedelta(hours=24)
 _OUTPUT = re.compile(r"^([0-9a-f]{16,64})(?:-[0-9a-z]+)*\.(?:mp4|m4a|webm|jpg|webp|avif|vtt|json)$")
 # media.files.atomic_output's temporaries: ".<output stem>.<random><suffix>".
 _TEMPORARY = re.compile(r"^\.[0-9a-f]{16,64}[-.]")
+# What an odd stored document (hand-edited, or from an older pipeline) raises
+# in media_names: a missing key, a list where a dict was, a None.
+_ODD_DOCUMENT = (KeyError, TypeError, AttributeError)
+# The folder ingests create for their locks: proof that a media folder with no
+# database beside it is a library's, left by a first ingest that failed.
+_LOCKS = ".locks"
 
 
 class CollectError(Exception):
@@ -73,74 +84,156 @@ class Collection:
                 "files": [{"path": str(o.path), "bytes": o.bytes} for o in self.orphans]}
 
 
+def media_names(document: dict) -> list[str]:
+    """Return the name of every media file a stored article document refers to.
+
+    :raises KeyError, TypeError, AttributeError: the document lacks the expected shape.
+    """
+    names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
+    if document.get("social_image"):
+        names.append(document["social_image"]["src"])
+    video = document.get("video")
+    if video:
+        names += [s["src"] for s in video["sources"]]
+        names += [t["src"] for t in [*video["tracks"], *video.get("extra_tracks", ())]]
+        if video["poster"]:
+            names += [p["src"] for p in video["poster"]["images"]]
+    return names
+
+
+def release_unused(library: Library, previous: dict, document: dict) -> list[Path]:
+    """Set to now the mtime of the files ``previous`` used and ``document`` does not; return them.
+
+    Call it with the reference lock held, before the new document is saved,
+    so that gc's grace period for those files counts from now.
+    """
+    try:
+        released = set(media_names(previous)) - set(media_names(document))
+    except _ODD_DOCUMENT:
+        # A document stored by an older pipeline may lack keys this one reads.
+        # Replacing it must still work; its files then age from their writing.
+        return []
+    touched = []
+    for name in sorted(released):
+        path = library.media_path(name) if isinstance(name, str) else None
+        if path is None:
+            continue  # not a media name: nothing of ours to touch
+        try:
+            os.utime(path, follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # already gone, by hand or by an earlier gc
+        touched.append(path)
+    return touched
+
+
 def collect_orphans(library: Library, older_than: timedelta = GRACE_PERIOD,
                     dry_run: bool = False) -> Collection:
     """Remove the unreferenced media files of ``library`` older than ``older_than``; return them.
 
     Only regular files directly in the media folder whose names ingest writes
     are considered: symbolic links, folders and anything else are left alone.
-    With ``dry_run`` nothing is removed; the result lists what would be.
+    The files of one content stem (a clip, its renditions and its sidecar) go
+    together, once the newest of them is older than ``older_than``. With
+    ``dry_run`` nothing is removed or created; the result lists what would go.
 
     :raises ValueError: ``older_than`` is negative.
     :raises CollectError: there is no library, or its media folder is a symbolic link,
-        or a file cannot be removed.
+        or it cannot be read, or a file cannot be removed.
     :raises LibraryBusy: an ingest is running in the library.
     """
     if older_than < timedelta(0):
         raise ValueError(f"older_than must not be negative, not {older_than}")
-    if not library.exists():
-        raise CollectError(f"no library here ({library.database.name} is missing)", library.root)
     media = library.media_dir
+    if not library.exists() and not (media / _LOCKS).is_dir():
+        raise CollectError(f"no library here ({library.database.name} is missing)", library.root)
     if media.is_symlink():
         # Following it would walk, and delete in, a folder outside the library.
         raise CollectError("the media folder is a symbolic link; gc only cleans a real folder",
                            media)
     if not media.is_dir():
         return Collection((), dry_run)
+    cutoff = time.time() - older_than.total_seconds()
+    if dry_run:
+        # No lock, so a dry run needs no write access and never makes an
+        # ingest wait. That is safe because it deletes nothing; its list may
+        # name a file an ingest running now is about to reference.
+        return Collection(tuple(_collect(library, cutoff, dry_run)), dry_run)
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(library.references_held(exclusive=True, wait=False))
         except BlockingIOError:
             raise LibraryBusy("an ingest or another gc is running; run gc again when it ends",
                               library.root) from None
-        cutoff = time.time() - older_than.total_seconds()
+        except OSError as error:
+            raise CollectError(f"cannot take the reference lock ({error.strerror})",
+                               Path(error.filename or media / _LOCKS)) from None
         return Collection(tuple(_collect(library, cutoff, dry_run)), dry_run)
 
 
-def _collect(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
-    # Read under the lock: every article an ingest has saved is in here.
-    referenced = {found.group(1) for row in library.articles()
-                  for name in media_names(row.document) if (found := _OUTPUT.match(name))}
-    orphans = []
-    with os.scandir(library.media_dir) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if not entry.is_file(follow_symlinks=False):
-                continue
-            output = _OUTPUT.match(entry.name)
-            if output is not None:
-                # Files are kept by stem, not name: a clip's sidecar and any
-                # output its document does not list go with the ones it does.
-                if output.group(1) in referenced:
-                    continue
-            elif _TEMPORARY.match(entry.name) is None:
-                continue  # not a name ingest writes: someone else's file
-            # A young temporary is an atomic write in progress; an old one is
-            # a crashed run's leftover.
-            orphan = _remove_if_older(Path(entry.path), cutoff, dry_run)
-            if orphan is not None:
-                orphans.append(orphan)
-    return orphans
-
-
-def _remove_if_older(path: Path, cutoff: float, dry_run: bool) -> Orphan | None:
+def _referenced(library: Library) -> set[str]:
+    # Read under the lock: every article an ingest has saved is in here. No
+    # database, with the locks folder in place, is a library whose first
+    # ingest failed: nothing is referenced.
     try:
-        status = path.lstat()
-        if status.st_mtime > cutoff:
-            return None
-        if not dry_run:
-            path.unlink()
-    except FileNotFoundError:
-        return None  # removed meanwhile, by hand
+        rows = library.articles()
+    except sqlite3.Error as error:
+        raise CollectError(f"cannot read the articles ({error})", library.database) from None
+    stems = set()
+    for row in rows:
+        try:
+            names = media_names(row.document)
+        except _ODD_DOCUMENT as error:
+            # Guessing would risk deleting what the article shows: stop instead.
+            raise CollectError(f"article {row.slug!r} has a document gc cannot read "
+                               f"({type(error).__name__}: {error})", library.database) from None
+        stems.update(found.group(1) for name in names
+                     if isinstance(name, str) and (found := _OUTPUT.match(name)))
+    return stems
+
+
+def _collect(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
+    referenced = _referenced(library)
+    # Files are judged by stem, not name: a clip's sidecar and any output its
+    # document does not list stay with the ones it does, and an unreferenced
+    # stem goes only once its newest file (the one a release touched) is old.
+    stems: dict[str, list[tuple[Path, os.stat_result]]] = {}
+    temporaries: list[tuple[Path, os.stat_result]] = []
+    try:
+        with os.scandir(library.media_dir) as entries:
+            for entry in entries:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                output = _OUTPUT.match(entry.name)
+                if output is None and _TEMPORARY.match(entry.name) is None:
+                    continue  # not a name ingest writes: someone else's file
+                if output is not None and output.group(1) in referenced:
+                    continue
+                try:
+                    found = (Path(entry.path), entry.stat(follow_symlinks=False))
+                except FileNotFoundError:
+                    continue  # removed meanwhile, by hand
+                if output is not None:
+                    stems.setdefault(output.group(1), []).append(found)
+                else:
+                    # A young temporary is an atomic write in progress; an old
+                    # one is a crashed run's leftover: each by its own age.
+                    temporaries.append(found)
     except OSError as error:
-        raise CollectError(f"cannot remove it ({error.strerror})", path) from None
-    return Orphan(path, status.st_size)
+        raise CollectError(f"cannot read the media folder ({error.strerror})",
+                           library.media_dir) from None
+    old = [found for files in stems.values()
+           if max(status.st_mtime for _, status in files) <= cutoff for found in files]
+    old += [found for found in temporaries if found[1].st_mtime <= cutoff]
+    orphans = []
+    for path, status in sorted(old, key=lambda found: found[0].name):
+        if not dry_run:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue  # removed meanwhile, by hand
+            except OSError as error:
+                files = "file" if len(orphans) == 1 else "files"
+                raise CollectError(f"cannot remove it ({error.strerror}); "
+                                   f"{len(orphans)} {files} already removed", path) from None
+        orphans.append(Orphan(path, status.st_size))
+    return orphans

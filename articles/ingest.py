@@ -41,6 +41,7 @@ from media.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
 
 from . import languages
 from .bundle import Bundle, BundleError, load_bundle
+from .collect import media_names, release_unused
 from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
@@ -124,10 +125,9 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
                       info: VideoInfo | None, tracks: list, photos: list[_Photo],
                       hashes: dict[Path, str], source_hash: str, notes: list[str]) -> IngestResult:
     log = options.log
-    stored = (library.article(bundle.slug) if library.source_hash(bundle.slug) == source_hash
-              else None)
-    if stored is not None and all(library.media_path(n).is_file()
-                                  for n in media_names(stored.document)):
+    stored = library.article(bundle.slug)
+    if (stored is not None and stored.source_hash == source_hash
+            and all(library.media_path(n).is_file() for n in media_names(stored.document))):
         log(f"{bundle.slug}: unchanged, nothing to do")
         return IngestResult(bundle.slug, True, (), tuple(notes))
 
@@ -145,6 +145,11 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
     # orphans wait for ``python -m media gc``.
     written: list[Path] = []
     document = _document(bundle, library, clip, tracks, photos, hashes, written, log)
+    if stored is not None:
+        # Pages and caches rendered from the stored version still point at
+        # the files it alone used: gc's grace period for them starts now.
+        # Before saving, so that a crash in between cannot skip it.
+        release_unused(library, stored.document, document)
     library.save_article(ArticleRow(
         slug=bundle.slug, title=bundle.title, published=document["published"],
         top=bundle.top, source_hash=source_hash, document=document))
@@ -374,17 +379,3 @@ def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: l
         "tracks": track_docs,
         "extra_tracks": extra_docs,
     }
-
-
-def media_names(document: dict) -> list[str]:
-    """Return the name of every media file a stored article document refers to."""
-    names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
-    if document.get("social_image"):
-        names.append(document["social_image"]["src"])
-    video = document.get("video")
-    if video:
-        names += [s["src"] for s in video["sources"]]
-        names += [t["src"] for t in [*video["tracks"], *video.get("extra_tracks", ())]]
-        if video["poster"]:
-            names += [p["src"] for p in video["poster"]["images"]]
-    return names

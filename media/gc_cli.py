@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+MAX_HOURS = 1_000_000  # about 114 years
+
 
 def _hours(_ctx, _param, value: str) -> float:
     # Checked here rather than with click.FloatRange, so that a bad value is
@@ -24,6 +26,9 @@ def _hours(_ctx, _param, value: str) -> float:
                                    "such as 24") from None
     if not math.isfinite(hours) or hours < 0:
         raise click.ClickException(f"--older-than {value}: hours must be 0 or more")
+    if hours > MAX_HOURS:
+        # timedelta overflows near 2.7e10 hours; over a century is already "never".
+        raise click.ClickException(f"--older-than {value}: hours must be at most {MAX_HOURS:,}")
     return hours
 
 
@@ -31,7 +36,8 @@ def _hours(_ctx, _param, value: str) -> float:
 @click.option("--library", type=click.Path(file_okay=False, path_type=Path),
               help="Library folder to clean (default: $NEWSREEL_LIBRARY or instance/library).")
 @click.option("--older-than", "hours", default="24", show_default=True, callback=_hours,
-              metavar="HOURS", help="Only remove files last written at least this long ago.")
+              metavar="HOURS",
+              help="Only remove files written, or released by a re-ingest, at least this long ago.")
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def gc(library: Path | None, hours: float, dry_run: bool, as_json: bool) -> None:
@@ -42,8 +48,10 @@ def gc(library: Path | None, hours: float, dry_run: bool, as_json: bool) -> None
       python -m media gc --dry-run
 
     A failed or superseded ingest leaves files no page uses. Only those
-    older than --older-than go, and never while an ingest is running, so
-    files an ingest has just written or chosen to reuse are kept.
+    older than --older-than go, counted from when a file was written or
+    stopped being used by an article, whichever is later; and never while
+    an ingest is running, so files an ingest has just written or chosen to
+    reuse are kept. --dry-run takes no lock and changes nothing.
     """
     # Imported here: articles builds on this package, not the other way round.
     from articles.collect import CollectError, collect_orphans

@@ -28,6 +28,13 @@ def age(path: Path, seconds: float = TWO_DAYS) -> None:
     os.utime(path, (then, then), follow_symlinks=False)
 
 
+def age_all(folder: Path) -> None:
+    """Age every file directly in ``folder``."""
+    for path in folder.iterdir():
+        if path.is_file():
+            age(path)
+
+
 def caption_name(library: Library, slug: str) -> str:
     return library.article(slug).document["video"]["tracks"][0]["src"]
 
@@ -43,17 +50,17 @@ def aged_library(tmp_path, small_bundle) -> tuple[Library, dict[str, Path]]:
     media = library.media_dir
     ingest_bundle(small_bundle, library)
     first = caption_name(library, "small-story")
-    for path in media.iterdir():
-        if path.is_file():
-            age(path)
+    age_all(media)
     recaption(small_bundle, "Second words.")
     ingest_bundle(small_bundle, library)
+    age(media / first)  # as if this ingest had run two days ago
     second = caption_name(library, "small-story")
+    age_all(media)
     recaption(small_bundle, "Third words.")
     ingest_bundle(small_bundle, library)
     files = {
-        "old orphan": media / first,                       # superseded two days ago
-        "young orphan": media / second,                    # superseded just now
+        "old orphan": media / first,                       # released two days ago
+        "released orphan": media / second,                 # written long ago, released just now
         "old temporary": media / f".{first[:-4]}.k2j9x0qz.vtt",  # a crashed write
         "young temporary": media / f".{first[:-4]}.p7f3m1ab.vtt",  # a write in progress
         "stranger": media / "notes.txt",                   # not a name ingest writes
@@ -81,7 +88,7 @@ def test_old_orphans_go_and_referenced_young_and_foreign_files_stay(aged_library
     assert [o.path for o in result.orphans] == sorted([files["old orphan"], files["old temporary"]])
     assert result.bytes == sum(o.bytes for o in result.orphans) > 0
     assert not files["old orphan"].exists() and not files["old temporary"].exists()
-    for name in ("young orphan", "young temporary", "stranger", "link", "outside"):
+    for name in ("released orphan", "young temporary", "stranger", "link", "outside"):
         assert os.path.lexists(files[name]), name
     for name in referenced:
         assert (library.media_dir / name).is_file(), name
@@ -100,10 +107,10 @@ def test_dry_run_lists_the_same_files_and_removes_nothing(aged_library):
     assert collect_orphans(library).orphans == dry.orphans
 
 
-def test_a_shorter_grace_period_takes_young_orphans_too(aged_library):
+def test_a_shorter_grace_period_takes_just_released_orphans_too(aged_library):
     library, files = aged_library
     result = collect_orphans(library, older_than=timedelta(0))
-    assert files["young orphan"] in [o.path for o in result.orphans]
+    assert files["released orphan"] in [o.path for o in result.orphans]
     assert assert_consistent(library) == {"small-story": "A small story"}
 
 
@@ -192,7 +199,7 @@ def test_cli_json_and_older_than(aged_library):
     data = json.loads(result.stdout)
     assert data["dry_run"] is False and data["older_than_hours"] == 0
     paths = {Path(f["path"]) for f in data["files"]}
-    assert {files["old orphan"], files["young orphan"], files["young temporary"]} <= paths
+    assert {files["old orphan"], files["released orphan"], files["young temporary"]} <= paths
     assert data["count"] == len(data["files"])
     assert data["bytes"] == sum(f["bytes"] for f in data["files"])
     assert assert_consistent(library) == {"small-story": "A small story"}
@@ -213,6 +220,7 @@ def _symlinked_media(root: Path) -> Path:
     (["--older-than", "-1"], "hours must be 0 or more"),
     (["--older-than", "soon"], "give a number of hours"),
     (["--older-than", "nan"], "hours must be 0 or more"),
+    (["--older-than", "1e12"], "hours must be at most 1,000,000"),
     (["--library", "{tmp}/nowhere"], "no library here"),
     (["--library", "{tmp}/linked"], "media folder is a symbolic link"),
 ])
@@ -236,3 +244,134 @@ def test_cli_refuses_while_an_ingest_holds_the_library(aged_library):
     assert result.stderr.strip() == (f"Error: {library.root}: an ingest or another gc is running; "
                                      "run gc again when it ends")
     assert files["old orphan"].exists()
+
+
+def test_a_file_released_by_a_reingest_is_kept_for_the_grace_period(aged_library):
+    library, files = aged_library
+    released = files["released orphan"]
+    assert released.name not in media_names(library.article("small-story").document)
+
+    kept = run_media_cli("gc", "--library", str(library.root))
+    assert kept.returncode == 0, kept.stderr
+    assert released.is_file() and str(released) not in kept.stdout
+
+    gone = run_media_cli("gc", "--library", str(library.root), "--older-than", "0")
+    assert gone.returncode == 0, gone.stderr
+    assert not released.exists() and f"removed {released} (" in gone.stdout
+    assert assert_consistent(library) == {"small-story": "A small story"}
+
+
+def test_the_files_of_one_stem_go_together(aged_library):
+    library, _ = aged_library
+    stem = "0123456789abcdef"
+    clip, rendition, sidecar = (library.media_dir / f"{stem}{end}"
+                                for end in (".mp4", "-480.mp4", ".json"))
+    for path in (clip, rendition, sidecar):
+        path.write_bytes(b"x")
+        age(path)
+    os.utime(rendition)  # one file of the stem is young: the whole stem stays
+
+    collect_orphans(library)
+    assert clip.is_file() and rendition.is_file() and sidecar.is_file()
+
+    age(rendition)
+    removed = {o.path for o in collect_orphans(library).orphans}
+    assert {clip, rendition, sidecar} <= removed
+    assert not any(path.exists() for path in (clip, rendition, sidecar))
+
+
+def _fail_first_save(library: Library, monkeypatch) -> None:
+    def fail(row):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(library, "save_article", fail)
+
+
+def test_gc_cleans_a_library_whose_first_ingest_failed(tmp_path, small_bundle, monkeypatch):
+    failing = Library(tmp_path / "library")
+    _fail_first_save(failing, monkeypatch)
+    with pytest.raises(sqlite3.OperationalError):
+        ingest_bundle(small_bundle, failing)
+    library = Library(failing.root)
+    assert not library.exists() and (library.media_dir / ".locks").is_dir()
+    left = [p for p in library.media_dir.iterdir() if p.is_file()]
+    assert left
+
+    result = run_media_cli("gc", "--library", str(library.root), "--older-than", "0")
+    assert result.returncode == 0, result.stderr
+    assert [p for p in library.media_dir.iterdir() if p.is_file()] == []
+    assert result.stdout.splitlines()[-1].startswith(f"removed {len(left)} files, ")
+
+
+def test_a_media_folder_without_a_library_is_refused(tmp_path):
+    # A folder that happens to be called media, with no database and no locks folder.
+    media = tmp_path / "somewhere" / "media"
+    media.mkdir(parents=True)
+    (media / f"{'b' * 16}.jpg").write_bytes(b"holiday")
+    age(media / f"{'b' * 16}.jpg")
+    with pytest.raises(CollectError, match="no library here"):
+        collect_orphans(Library(media.parent), older_than=timedelta(0))
+    assert [p.name for p in media.iterdir()] == [f"{'b' * 16}.jpg"]
+
+
+def _tree(root: Path) -> list[Path]:
+    # SQLite itself adds its -wal and -shm files beside a WAL database when
+    # any connection reads it, the web's included; only what gc makes counts.
+    return sorted(p.relative_to(root) for p in root.rglob("*")
+                  if not p.name.endswith(("-wal", "-shm")))
+
+
+def test_a_dry_run_takes_no_lock_and_creates_nothing(tmp_path):
+    library = Library(tmp_path / "library")
+    with library.connect(write=True):
+        pass  # an empty database, and no media folder or locks yet
+    library.media_dir.mkdir()
+    orphan = library.media_dir / f"{'c' * 16}.vtt"
+    orphan.write_text("WEBVTT\n", encoding="utf-8")
+    age(orphan)
+    before = _tree(library.root)
+
+    dry = run_media_cli("gc", "--library", str(library.root), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith(f"would remove {orphan} (")
+    assert _tree(library.root) == before
+
+    with library.references_held():  # an ingest is running: a dry run does not wait
+        assert [o.path for o in collect_orphans(library, dry_run=True).orphans] == [orphan]
+    assert orphan.is_file()
+
+
+def test_an_unreadable_database_is_one_line(tmp_path):
+    library = Library(tmp_path / "library")
+    (library.media_dir / ".locks").mkdir(parents=True)
+    library.database.write_bytes(b"this is not a database, whatever its name says" * 100)
+    result = run_media_cli("gc", "--library", str(library.root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {library.database}: "), result.stderr
+
+
+def _oddly_stored(library: Library, slug: str) -> None:
+    """Store a document shaped as an older pipeline might have: a video without tracks."""
+    with library.connect(write=True) as db:
+        document = json.loads(db.execute("SELECT document FROM articles WHERE slug = ?",
+                                         (slug,)).fetchone()["document"])
+        del document["video"]["tracks"]
+        db.execute("UPDATE articles SET document = ? WHERE slug = ?",
+                   (json.dumps(document), slug))
+
+
+def test_an_odd_stored_document_stops_gc_but_not_a_reingest(tmp_path, small_bundle):
+    library = Library(tmp_path / "library")
+    ingest_bundle(small_bundle, library)
+    age_all(library.media_dir)
+    _oddly_stored(library, "small-story")
+    before = tree_state(library.media_dir)
+
+    with pytest.raises(CollectError, match="'small-story' has a document gc cannot read"):
+        collect_orphans(library, older_than=timedelta(0))
+    assert tree_state(library.media_dir) == before
+
+    recaption(small_bundle, "Words for a newer pipeline.")
+    assert not ingest_bundle(small_bundle, library).skipped
+    assert assert_consistent(library) == {"small-story": "A small story"}
