@@ -10,7 +10,7 @@ from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException
 
 from articles.store import library_path
-from media.cli import cli as media_cli
+from cli.main import cli as media_cli
 from web import caching, embed, feeds, headers, pages, search, static
 from web import media as media_views
 from web.headers import CONTENT_SECURITY_POLICY

@@ -23,21 +23,22 @@ from markdown_it import MarkdownIt
 import captions
 from captions.quality import check_track
 from captions.transcript import build_full_transcript, transcript_json
-from media import images
-from media.clips import (
+from media.photos import images
+from media.video.clips import (
     ClipResult,
     ProgressCallback,
     file_hash,
     prepare_clip,
     settings_key,
 )
-from media.commands import ClipSettings
+from media.ffmpeg.commands import ClipSettings
 from media.errors import ImageError
 from media.files import write_text_atomic
-from media.image_metadata import read_photo_metadata
-from media.probe import InputLimits, VideoInfo, probe
-from media.social_image import make_social_image
-from media.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
+from media.photos.metadata import read_photo_metadata
+from media.ffmpeg.info import InputLimits, VideoInfo
+from media.ffmpeg.probe import probe
+from media.photos.social_image import make_social_image
+from media.photos.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
 
 from . import languages
 from .bundle import Bundle, BundleError, load_bundle

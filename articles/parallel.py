@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import captions
-from media.clips import ProgressCallback, cpu_count
-from media.commands import ClipSettings
+from media.video.clips import ProgressCallback, cpu_count
+from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
-from media.probe import InputLimits
-from media.run import CANCEL
+from media.ffmpeg.info import InputLimits
+from media.ffmpeg.run import CANCEL
 
 from .bundle import BundleError
 from .ingest import IngestOptions, IngestResult, ingest_bundle

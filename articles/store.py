@@ -118,7 +118,7 @@ class Library:
 
         :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
         """
-        locks = self.media_dir / ".locks"  # beside media.clips' per-clip locks
+        locks = self.media_dir / ".locks"  # beside media.video.clips' per-clip locks
         locks.mkdir(parents=True, exist_ok=True)
         with (locks / REFERENCES_LOCK).open("a") as handle:
             mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH

@@ -1,5 +1,10 @@
-"""``python -m media``: the media command-line tool."""
+"""``python -m media``: the program; it runs the whole command line, which is assembled in ``cli``.
 
-from .cli import main
+The one import from a higher layer, allowed by the contract in pyproject.toml:
+the program keeps its name, while the commands that act on the library live
+above ``articles``.
+"""
+
+from cli.main import main
 
 main()

@@ -18,9 +18,9 @@ from werkzeug.serving import make_server
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media import tools
-from media.demo import to_vtt, write_demo, write_photo
-from media.demo_pictures import harbour
+from media.ffmpeg import tools
+from media.demo.bundles import to_vtt, write_demo, write_photo
+from media.demo.pictures import harbour
 from media.errors import ToolNotFoundError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from flask import render_template_string
 from PIL import Image
 
 from app import CONTENT_SECURITY_POLICY, create_app
-from media.image_metadata import read_photo_metadata
+from media.photos.metadata import read_photo_metadata
 
 ARTICLE = "/articles/night-ferry-returns"
 
@@ -307,7 +307,7 @@ def test_a_webm_source_is_served_and_an_unchanged_reingest_skips(tmp_path, small
 
     from articles.ingest import IngestOptions, ingest_bundle
     from articles.store import Library
-    from media.commands import ClipSettings
+    from media.ffmpeg.commands import ClipSettings
     library = Library(tmp_path / "lib")
     options = IngestOptions(settings=ClipSettings(preset="ultrafast", webm=True))
     ingest_bundle(small_bundle, library, options)

@@ -183,5 +183,5 @@ def test_transcript_of_a_missing_file_is_one_line(tmp_path):
 
 def test_the_profile_choices_are_the_profiles():
     from captions.profiles import PROFILES
-    from media.captions_cli import PROFILE_NAMES
+    from cli.captions import PROFILE_NAMES
     assert sorted(PROFILE_NAMES) == sorted(PROFILES)

@@ -9,13 +9,14 @@ import threading
 import pytest
 from PIL import Image
 
-from media import tools
-from media.clips import file_hash, output_key, prepare_clip
-from media.commands import ClipSettings
+from media.ffmpeg import tools
+from media.video.clips import file_hash, output_key, prepare_clip
+from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
-from media.loudness import measure_loudness
-from media.mp4 import moov_before_mdat, top_level_boxes
-from media.probe import InputLimits, probe
+from media.video.loudness import measure_loudness
+from media.video.mp4 import moov_before_mdat, top_level_boxes
+from media.ffmpeg.info import InputLimits
+from media.ffmpeg.probe import probe
 from tests.conftest import CORPUS, make_clip
 
 VIDEO = CORPUS / "video"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from media import commands
-from media.commands import ClipSettings
-from media.probe import VideoInfo
+from media.ffmpeg import commands
+from media.ffmpeg.commands import ClipSettings
+from media.ffmpeg.info import VideoInfo
 
 SOURCE = Path("/in/clip one.mp4")
 

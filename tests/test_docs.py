@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from media.cli import cli
+from cli.main import cli
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

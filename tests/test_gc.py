@@ -14,7 +14,7 @@ import pytest
 from articles.collect import CollectError, LibraryBusy, collect_orphans
 from articles.ingest import ingest_bundle, media_names
 from articles.store import Library
-from media.demo import to_vtt
+from media.demo.bundles import to_vtt
 from tests.conftest import run_media_cli
 from tests.test_ingest import tree_state
 from tests.test_kill_ingest import assert_consistent, second_bundle

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from media import tools
-from media.clips import prepare_clip
-from media.commands import ClipSettings
+from media.ffmpeg import tools
+from media.video.clips import prepare_clip
+from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
-from media.probe import probe
+from media.ffmpeg.probe import probe
 from tests.conftest import CORPUS
 
 

@@ -14,8 +14,8 @@ import pytest
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.demo import write_photo
-from media.demo_pictures import harbour
+from media.demo.bundles import write_photo
+from media.demo.pictures import harbour
 from tests.conftest import serving
 
 SECRET = b"secret-bytes-outside-the-library-7f3a"

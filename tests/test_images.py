@@ -11,9 +11,9 @@ import pytest
 from PIL import Image, IptcImagePlugin
 
 from media.errors import ImageError
-from media.image_metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
+from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
                                   photo_metadata_of, pillow_guard, read_photo_metadata)
-from media.images import open_image
+from media.photos.images import open_image
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IMAGES = CORPUS / "images"

@@ -13,9 +13,9 @@ import yaml
 from articles.bundle import split_front_matter
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.image_metadata import read_photo_metadata
-from media.mp4 import moov_before_mdat
-from media.probe import probe
+from media.photos.metadata import read_photo_metadata
+from media.video.mp4 import moov_before_mdat
+from media.ffmpeg.probe import probe
 from tests.conftest import CORPUS, run_media_cli
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from articles.store import Library
-from media.demo import to_vtt
+from media.demo.bundles import to_vtt
 from tests.conftest import ROOT, make_clip
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-from media import jpeg_bands
+from media.photos import jpeg_bands
 from media.errors import ImageError
-from media.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
-from media.thumbs import make_thumbnails
+from media.photos.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
+from media.photos.thumbs import make_thumbnails
 
 LANCZOS = Image.Resampling.LANCZOS
 

@@ -22,7 +22,7 @@ from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import MEDIA_NAME, Library
 from deploy.servers import Gunicorn
-from media.demo import to_vtt
+from media.demo.bundles import to_vtt
 from tests.conftest import ROOT, make_clip
 from tests.test_ingest import replace_in_article
 from tests.test_production import get
@@ -41,7 +41,7 @@ def traced(*args, **kwargs):
     connection.set_trace_callback(trace)
     return connection
 sqlite3.connect = traced
-from media.cli import cli
+from cli.main import cli
 cli(sys.argv[1:], prog_name="python -m media")
 """
 

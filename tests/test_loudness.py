@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from media import commands, loudness, tools
+from media.ffmpeg import commands
+
+from media.video import loudness
+
+from media.ffmpeg import tools
 from media.errors import MediaError
-from media.loudness import Loudness, LoudnessTarget
-from media.probe import probe
-from media.run import run_tool
+from media.video.loudness import Loudness, LoudnessTarget
+from media.ffmpeg.probe import probe
+from media.ffmpeg.run import run_tool
 
 from tests.conftest import make_clip
 

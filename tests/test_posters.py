@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from media import posters, tools
-from media.commands import SAFE_DEMUXERS
+from media.video import posters
+
+from media.ffmpeg import tools
+from media.ffmpeg.commands import SAFE_DEMUXERS
 from media.errors import MediaError
 
 from tests.conftest import make_clip

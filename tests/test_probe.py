@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from media.errors import MediaError
-from media.probe import parse_probe, probe
+from media.ffmpeg.probe import parse_probe, probe
 from tests.conftest import CORPUS
 
 VIDEO = CORPUS / "video"

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from media.errors import MediaError
-from media.progress import (Progress, ProgressBar, ProgressParser, format_clock,
+from media.ffmpeg.progress import (Progress, ProgressBar, ProgressParser, format_clock,
                             parse_progress_block, render_line)
 
 FIRST_BLOCK = """\

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from media import commands, tools
+from media.ffmpeg import commands
+
+from media.ffmpeg import tools
 from media.errors import MediaError
-from media.probe import probe
-from media.progress import Progress
-from media.run import run_tool, timeout_for
+from media.ffmpeg.probe import probe
+from media.ffmpeg.progress import Progress
+from media.ffmpeg.run import run_tool, timeout_for
 from tests.conftest import make_clip
 
 

@@ -11,7 +11,7 @@ from app import create_app
 from articles import search as search_index
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.demo import to_vtt
+from media.demo.bundles import to_vtt
 from tests.test_ingest import replace_in_article
 from tests.test_text_browsers import dump
 

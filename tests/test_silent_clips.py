@@ -13,7 +13,7 @@ from app import create_app
 from articles.bundle import BundleError
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.demo import to_vtt
+from media.demo.bundles import to_vtt
 from tests.conftest import make_clip, run_media_cli, serving
 from tests.test_feeds import read_feed
 from tests.test_ingest import replace_in_article, tree_state

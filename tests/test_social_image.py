@@ -10,9 +10,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from media.errors import ImageError
-from media.image_metadata import read_photo_metadata
-from media import social_image
-from media.social_image import (ELLIPSIS, MARGIN, MIN_CONTRAST, OG_SIZE, SocialImage,
+from media.photos.metadata import read_photo_metadata
+from media.photos import social_image
+from media.photos.social_image import (ELLIPSIS, MARGIN, MIN_CONTRAST, OG_SIZE, SocialImage,
                                 contrast_ratio, credit_line, make_social_image)
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)

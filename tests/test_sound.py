@@ -10,11 +10,11 @@ import pytest
 
 from captions.quality import check_track
 from captions.read import parse_captions
-from media import tools
-from media.commands import SAFE_DEMUXERS
+from media.ffmpeg import tools
+from media.ffmpeg.commands import SAFE_DEMUXERS
 from media.errors import MediaError
-from media.probe import probe
-from media.sound import (
+from media.ffmpeg.probe import probe
+from media.video.sound import (
     parse_silences,
     silencedetect_command,
     sound_between,

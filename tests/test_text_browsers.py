@@ -10,7 +10,7 @@ import pytest
 
 from conftest import require_tool
 
-from media.demo_content import TOP_STORY
+from media.demo.content import TOP_STORY
 
 HEADLINES = (
     "The night ferry to Marrow Island sails again",

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat, IptcImagePlugin
 
 from media.errors import ImageError
-from media.image_metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
+from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
                                   read_photo_metadata)
-from media.thumbs import (DEFAULT_FORMATS, DEFAULT_WIDTHS, Thumbnail, ThumbSet, crop_box,
+from media.photos.thumbs import (DEFAULT_FORMATS, DEFAULT_WIDTHS, Thumbnail, ThumbSet, crop_box,
                           make_many, make_thumbnails, parse_aspect)
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -2,7 +2,7 @@
 
 Precedence per field is XMP, then IPTC, then EXIF; disagreements between
 families are reported as warnings, never fatal. This module
-also holds the Pillow guard that ``media.images`` shares, because it is the
+also holds the Pillow guard that ``media.photos.images`` shares, because it is the
 lower of the two modules.
 """
 
@@ -23,7 +23,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from PIL import Image, ImageFile, IptcImagePlugin, UnidentifiedImageError, features
 
-from .errors import ImageError
+from media.errors import ImageError
 
 DEFAULT_MAX_PIXELS = 50_000_000
 

@@ -2,7 +2,7 @@
 
 ``open_image`` vets an upload. The private helpers turn a source upright and
 into sRGB and write only what publishing needs (credit, creator, copyright
-and an sRGB profile) for ``media.thumbs`` and ``media.social_image``; the
+and an sRGB profile) for ``media.photos.thumbs`` and ``media.photos.social_image``; the
 source file is only ever opened for reading.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from .errors import ImageError
-from .image_metadata import (DEFAULT_MAX_PIXELS, EXIF_ARTIST, EXIF_COPYRIGHT, METADATA_ERRORS,
+from media.errors import ImageError
+from media.photos.metadata import (DEFAULT_MAX_PIXELS, EXIF_ARTIST, EXIF_COPYRIGHT, METADATA_ERRORS,
                              allowed_formats, insert_jpeg_app13, one_line, pillow_guard)
 
 JPEG_QUALITY = 82

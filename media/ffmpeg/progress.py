@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from .errors import MediaError
+from media.errors import MediaError
 
 # ffmpeg names these "_ms" but, for historical reasons, prints microseconds in
 # both; out_time is the same instant as HH:MM:SS.ffffff.

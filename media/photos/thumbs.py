@@ -2,7 +2,7 @@
 
 Each source is decoded once, a JPEG at the smallest DCT scale that still
 leaves LANCZOS REDUCING_GAP to do on the widest output (a plain JPEG resized
-while it decodes, ``media.jpeg_bands``); every other width is resized from
+while it decodes, ``media.photos.jpeg_bands``); every other width is resized from
 that picture, and every format is encoded from the same resized frame.
 Outputs carry credit, creator and copyright (XMP everywhere, EXIF
 Artist/Copyright everywhere, IPTC in JPEG) and an sRGB profile when the
@@ -24,15 +24,15 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, features
 
-from .crops import check_focus, crop_box, parse_aspect, scaled_box
-from .errors import ImageError
-from .files import atomic_output, output_widths
-from .image_metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
+from media.photos.crops import check_focus, crop_box, parse_aspect, scaled_box
+from media.errors import ImageError
+from media.files import atomic_output, output_widths
+from media.photos.metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
                              build_iptc_app13, build_xmp, one_line, photo_metadata_of,
                              pillow_guard)
-from .images import (_SWAPS_AXES, _eight_bit, alpha_as_channel, _encode_jpeg, _exif_block, _flatten,
+from media.photos.images import (_SWAPS_AXES, _eight_bit, alpha_as_channel, _encode_jpeg, _exif_block, _flatten,
                      _open_checked, _orientation, _to_srgb)
-from .jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
+from media.photos.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
 DEFAULT_FORMATS = ("avif", "webp", "jpeg")

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
 
-from . import tools
-from .commands import SAFE_DEMUXERS, input_url
-from .errors import MediaError
-from .files import atomic_output, output_widths
-from .run import run_tool, stderr_tail
+from media.ffmpeg import tools
+from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.errors import MediaError
+from media.files import atomic_output, output_widths
+from media.ffmpeg.run import run_tool, stderr_tail
 
 EDGE_SKIP = 0.03        # fraction of the clip skipped at each end: fades in and out
 DARK, BRIGHT, FLAT = 20, 235, 12   # luma mean/stddev limits of an unusable frame

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import ffmpeg
 
-if TYPE_CHECKING:  # probe imports this module to build its own argv
-    from .probe import VideoInfo
+if TYPE_CHECKING:
+    from media.ffmpeg.info import VideoInfo
 
 # Demuxers for the containers editors really send; deliberately without hls,
 # concat, image2 and the like, which read other files named inside the input.

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ToolNotFoundError
+from media.errors import ToolNotFoundError
 
 
 @dataclass(frozen=True)

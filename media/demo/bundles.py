@@ -16,16 +16,18 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from . import demo_pictures, tools
-from .demo_content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
-from .files import atomic_output, write_bytes_atomic, write_text_atomic
-from .image_metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
-from .run import run_tool
+from media.demo import pictures
+
+from media.ffmpeg import tools
+from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
+from media.files import atomic_output, write_bytes_atomic, write_text_atomic
+from media.photos.metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
+from media.ffmpeg.run import run_tool
 
 PICTURES = {
-    TOP_STORY["slug"]: demo_pictures.harbour,
-    LIBRARY_STORY["slug"]: demo_pictures.reading_room,
-    GARDEN_STORY["slug"]: demo_pictures.roof_garden,
+    TOP_STORY["slug"]: pictures.harbour,
+    LIBRARY_STORY["slug"]: pictures.reading_room,
+    GARDEN_STORY["slug"]: pictures.roof_garden,
 }
 VERSIONS = {story["slug"]: [t for t in TRANSLATIONS if t["translation_of"] == story["slug"]]
             for story in STORIES}

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import MediaError
-from .progress import Progress, ProgressParser
+from media.errors import MediaError
+from media.ffmpeg.progress import Progress, ProgressParser
 
 STDERR_TAIL_LINES = 8
 

@@ -1,6 +1,6 @@
 """``python -m media captions``: parse, check, convert and transcribe caption files.
 
-Thin: each command calls the ``captions`` package (and ``media.sound`` for
+Thin: each command calls the ``captions`` package (and ``media.video.sound`` for
 ``check --video``) and prints what it returns.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .errors import MediaError
-from .files import write_text_atomic
+from media.errors import MediaError
+from media.files import write_text_atomic
 
 # The captions package is imported inside each command, so that the other
 # media commands (and every ingest) start without loading it. These names
@@ -82,8 +82,8 @@ def check(file: Path, profile: str, clip: Path | None, as_json: bool) -> None:
     duration = sound = None
     frame_rate = 25.0
     if clip is not None:
-        from .probe import probe
-        from .sound import sound_stretches
+        from media.ffmpeg.probe import probe
+        from media.video.sound import sound_stretches
         try:
             info = probe(clip)
             sound = sound_stretches(clip, info)

@@ -19,16 +19,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import commands, tools
-from .commands import ClipSettings
-from .errors import MediaError
-from .files import atomic_output, write_text_atomic
-from .loudness import LoudnessTarget, describe, measure_loudness, needs_normalising, normalise_filter
-from .mp4 import moov_before_mdat
-from .posters import write_posters
-from .probe import InputLimits, VideoInfo, probe
-from .progress import Progress
-from .run import run_tool, timeout_for
+from media.ffmpeg import commands
+
+from media.ffmpeg import tools
+from media.ffmpeg.commands import ClipSettings
+from media.errors import MediaError
+from media.files import atomic_output, write_text_atomic
+from media.video.loudness import LoudnessTarget, describe, measure_loudness, needs_normalising, normalise_filter
+from media.video.mp4 import moov_before_mdat
+from media.video.posters import write_posters
+from media.ffmpeg.info import InputLimits, VideoInfo
+from media.ffmpeg.probe import probe
+from media.ffmpeg.progress import Progress
+from media.ffmpeg.run import run_tool, timeout_for
 
 DURATION_TOLERANCE = 0.1  # seconds an output may differ from its source
 POSTER_WIDTHS = (320, 640, 1280)

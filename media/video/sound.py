@@ -12,10 +12,10 @@ import math
 import re
 from pathlib import Path
 
-from . import tools
-from .commands import SAFE_DEMUXERS, input_url
-from .probe import VideoInfo
-from .run import run_tool, timeout_for
+from media.ffmpeg import tools
+from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.ffmpeg.info import VideoInfo
+from media.ffmpeg.run import run_tool, timeout_for
 
 NOISE_DB = -35.0
 MIN_SILENCE = 0.5

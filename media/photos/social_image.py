@@ -18,11 +18,11 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .errors import ImageError
-from .files import atomic_output
-from .image_metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp, insert_jpeg_app13,
+from media.errors import ImageError
+from media.files import atomic_output
+from media.photos.metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp, insert_jpeg_app13,
                              one_line)
-from .images import _exif_block, _load_upright, _to_srgb
+from media.photos.images import _exif_block, _load_upright, _to_srgb
 
 OG_SIZE = (1200, 630)
 JPEG_QUALITY = 85

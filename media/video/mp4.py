@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from .errors import MediaError
+from media.errors import MediaError
 
 
 def top_level_boxes(path: Path | str) -> list[str]:

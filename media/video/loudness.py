@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tools
-from .commands import SAFE_DEMUXERS, input_url
-from .errors import MediaError
-from .run import run_tool, stderr_tail
+from media.ffmpeg import tools
+from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.errors import MediaError
+from media.ffmpeg.run import run_tool, stderr_tail
 
 # Below this the gating of BS.1770 leaves next to nothing to measure, and
 # lifting it to -16 LUFS would only make noise audible.

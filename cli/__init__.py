@@ -1,0 +1,1 @@
+"""The command line, ``python -m media`` and ``flask --app app media``: media, captions and the library."""

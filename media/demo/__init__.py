@@ -1,0 +1,1 @@
+"""The demo: original article bundles with generated clips, captions and photos."""

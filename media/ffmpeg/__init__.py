@@ -1,0 +1,1 @@
+"""ffmpeg and ffprobe: finding the binaries, building and running commands, progress, probing."""

@@ -1,0 +1,1 @@
+"""Photos: decoding, credit metadata, crops, responsive thumbnails and social images."""
