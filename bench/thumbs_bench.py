@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw, ImageFilter, features  # noqa: E402  (path set
 
 from media.photos.metadata import DEFAULT_MAX_PIXELS  # noqa: E402
 from media.photos.thumbs import REDUCING_GAP, make_many, make_thumbnails  # noqa: E402
-from media.photos.thumbs import _decode as decode_once  # noqa: E402  (pixels before encoding)
+from media.photos.thumbs import decode_once  # noqa: E402  (pixels before encoding)
 
 WIDTH = 640
 SIZES = {"12 MP": (4000, 3000), "24 MP": (6000, 4000)}

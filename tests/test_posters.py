@@ -14,6 +14,7 @@ from media.video import posters
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS
 from media.errors import MediaError
+from media.ffmpeg.run import CANCEL
 
 from tests.conftest import make_clip
 
@@ -302,3 +303,12 @@ def test_keyframe_listing_reads_packets_without_decoding():
     decode = posters.keyframes_candidates_command("ffmpeg", "/c.mp4")
     assert decode.index("-skip_frame") < decode.index("-i")
     assert decode[decode.index("-skip_frame") + 1] == "nokey"
+
+
+def test_choosing_a_poster_stops_when_ingest_is_cancelled(black_then_pattern):
+    CANCEL.set()
+    try:
+        with pytest.raises(MediaError, match="stopped"):
+            posters.choose_poster_time(black_then_pattern, DURATION)
+    finally:
+        CANCEL.clear()

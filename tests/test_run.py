@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from media.ffmpeg import tools
 from media.errors import MediaError
 from media.ffmpeg.probe import probe
 from media.ffmpeg.progress import Progress
-from media.ffmpeg.run import run_tool, timeout_for
+from media.ffmpeg.run import CANCEL, run_tool, timeout_for
 from tests.conftest import make_clip
 
 
@@ -142,3 +143,26 @@ def test_timeout_grows_with_duration_within_bounds(duration, limit):
 def test_timeout_floor_and_factor_can_be_chosen():
     assert timeout_for(2.0, floor=10, factor=3) == 10
     assert timeout_for(20.0, floor=10, factor=3) == 60
+
+
+@pytest.mark.parametrize("with_progress", [False, True])
+def test_cancel_stops_a_running_tool_and_kills_it(tmp_path, with_progress):
+    marker = f"cancel-{uuid.uuid4().hex}"
+    timer = threading.Timer(0.5, CANCEL.set)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(MediaError, match=r"transcode failed: stopped"):
+            run_tool(endless_argv(tmp_path / f"{marker}.mp4"), what="transcode failed", timeout=60,
+                     duration=30.0, on_progress=(lambda _: None) if with_progress else None)
+    finally:
+        timer.cancel()
+        CANCEL.clear()
+    assert time.monotonic() - started < 10
+    assert processes_mentioning(marker) == []
+
+
+def test_binary_output_is_returned_as_bytes(three_second_clip):
+    result = run_tool([tools.ffmpeg(), "-v", "error", "-i", str(three_second_clip), "-frames:v", "1",
+                       "-f", "image2pipe", "-c:v", "png", "pipe:1"], binary_output=True)
+    assert result.stdout.startswith(b"\x89PNG")

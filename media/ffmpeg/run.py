@@ -51,6 +51,7 @@ def run_tool(argv: list[str], path: Path | str | None = None,
              what: str = "ffmpeg failed", timeout: float = 3600, *,
              duration: float | None = None,
              on_progress: Callable[[Progress], None] | None = None,
+             binary_output: bool = False,
              ) -> subprocess.CompletedProcess:
     """Run ``argv`` (never through a shell) and return the completed process.
 
@@ -58,66 +59,39 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     -nostats`` and calls it with a Progress for each report ffmpeg writes;
     ``duration`` is the expected output length, for fractions and ETAs. The
     progress reports are consumed, so the returned stdout is then empty.
-    Whatever happens while waiting, Ctrl-C included, the child is killed
-    before the exception goes on.
+    stdout is text unless ``binary_output`` asks for bytes (frames on a pipe).
+    Whatever happens while waiting, Ctrl-C or ``CANCEL`` included, the child
+    is killed before the exception goes on.
 
-    :raises MediaError: when the tool exits non-zero or runs past ``timeout``
-        seconds, naming ``path`` and giving the last line of stderr in the
-        message, the full tail on the exception.
+    :raises MediaError: when the tool exits non-zero, runs past ``timeout``
+        seconds or is stopped by ``CANCEL``, naming ``path`` and giving the
+        last line of stderr in the message, the full tail on the exception.
     """
-    if on_progress is not None:
-        return _run_with_progress(argv, path, what, timeout, duration, on_progress)
-    try:
-        # subprocess.run kills and reaps the child itself on any exception.
-        result = subprocess.run(argv, capture_output=True, text=True, errors="replace",
-                                stdin=subprocess.DEVNULL, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise _timed_out(what, timeout, path, argv) from error
-    except OSError as error:
-        raise _cannot_run(what, path, argv, error) from error
-    _check(result, what, path)
-    return result
-
-
-def _run_with_progress(argv: list[str], path: Path | str | None, what: str, timeout: float,
-                       duration: float | None,
-                       on_progress: Callable[[Progress], None]) -> subprocess.CompletedProcess:
-    full = [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
+    full = argv if on_progress is None else [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
     deadline = time.monotonic() + timeout
+    _check_stop(deadline, what, timeout, path, full)  # a cancelled ingest starts nothing new
     try:
         process = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, errors="replace")
+                                   stderr=subprocess.PIPE)
     except OSError as error:
         raise _cannot_run(what, path, full, error) from error
-    lines: queue.Queue[str | None] = queue.Queue()
-    stderr_parts: list[str] = []
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    stdout_parts: list[bytes] = []
+    stderr_parts: list[bytes] = []
     # Both pipes are drained by threads so ffmpeg never blocks on a full pipe,
-    # while this thread keeps the deadline and calls back on the caller's thread.
-    readers = [threading.Thread(target=_pump_lines, args=(process.stdout, lines), daemon=True),
-               threading.Thread(target=_read_all, args=(process.stderr, stderr_parts),
-                                daemon=True)]
+    # while this thread keeps the deadline, watches CANCEL and calls back on
+    # the caller's thread.
+    readers = [threading.Thread(target=_pump_lines, args=(process.stdout, lines), daemon=True)
+               if on_progress else
+               threading.Thread(target=_read_all, args=(process.stdout, stdout_parts), daemon=True),
+               threading.Thread(target=_read_all, args=(process.stderr, stderr_parts), daemon=True)]
     for reader in readers:
         reader.start()
-    parser = ProgressParser(duration)
     try:
-        while True:
-            try:
-                line = lines.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-            except queue.Empty:
-                if CANCEL.is_set():
-                    raise MediaError(f"{what}: stopped", path, full) from None
-                if time.monotonic() >= deadline:
-                    raise _timed_out(what, timeout, path, full) from None
-                continue
-            if line is None:
-                break
-            progress = parser.feed(line)
-            if progress is not None:
-                on_progress(progress)
-        try:
-            returncode = process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            raise _timed_out(what, timeout, path, full) from None
+        if on_progress is not None:
+            _follow_progress(lines, ProgressParser(duration), on_progress, deadline,
+                             what, timeout, path, full)
+        returncode = _wait(process, readers, deadline, what, timeout, path, full)
     finally:
         # Runs for timeouts, callback errors and KeyboardInterrupt alike: an
         # ffmpeg left behind would keep writing and burning CPU.
@@ -128,9 +102,52 @@ def _run_with_progress(argv: list[str], path: Path | str | None, what: str, time
             reader.join(_READER_JOIN_SECONDS)
         process.stdout.close()
         process.stderr.close()
-    result = subprocess.CompletedProcess(full, returncode, "", "".join(stderr_parts))
+    stdout = b"".join(stdout_parts)
+    result = subprocess.CompletedProcess(
+        full, returncode, stdout if binary_output else stdout.decode("utf-8", "replace"),
+        b"".join(stderr_parts).decode("utf-8", "replace"))
     _check(result, what, path)
     return result
+
+
+def _follow_progress(lines: queue.Queue, parser: ProgressParser,
+                     on_progress: Callable[[Progress], None], deadline: float,
+                     what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
+    while True:
+        try:
+            line = lines.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            _check_stop(deadline, what, timeout, path, argv)
+            continue
+        if line is None:
+            return
+        progress = parser.feed(line.decode("utf-8", "replace"))
+        if progress is not None:
+            on_progress(progress)
+
+
+def _wait(process: subprocess.Popen, readers: list[threading.Thread], deadline: float,
+          what: str, timeout: float, path: Path | str | None, argv: list[str]) -> int:
+    # Joining the pipe readers wakes the moment the tool closes its pipes;
+    # Popen.wait(timeout) would poll, up to 50 ms late on every short run.
+    for reader in readers:
+        while reader.is_alive():
+            reader.join(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            if reader.is_alive():
+                _check_stop(deadline, what, timeout, path, argv)
+    while True:
+        try:
+            return process.wait(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            _check_stop(deadline, what, timeout, path, argv)
+
+
+def _check_stop(deadline: float, what: str, timeout: float, path: Path | str | None,
+                argv: list[str]) -> None:
+    if CANCEL.is_set():
+        raise MediaError(f"{what}: stopped", path, argv)
+    if time.monotonic() >= deadline:
+        raise _timed_out(what, timeout, path, argv)
 
 
 def _pump_lines(stream, lines: queue.Queue) -> None:
@@ -143,7 +160,7 @@ def _pump_lines(stream, lines: queue.Queue) -> None:
         lines.put(None)
 
 
-def _read_all(stream, parts: list[str]) -> None:
+def _read_all(stream, parts: list[bytes]) -> None:
     try:
         parts.append(stream.read())
     except (OSError, ValueError):  # the pipe was closed under us after a kill

@@ -32,7 +32,7 @@ EXTENSIONS = {
     "AVIF": (".avif",),
 }
 ORIENTATION_TAG = 0x0112
-_SWAPS_AXES = {5, 6, 7, 8}
+SWAPS_AXES = {5, 6, 7, 8}
 # What Pillow's decoders raise on damaged pixel data.
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error)
 _BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
@@ -56,14 +56,14 @@ def open_image(path: Path | str, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
         truncated, or its extension does not match its content.
     """
     path = Path(path)
-    with pillow_guard(max_pixels), _open_checked(path, max_pixels) as im:
+    with pillow_guard(max_pixels), open_checked(path, max_pixels) as im:
         width, height = im.size
-        if _orientation(im) in _SWAPS_AXES:
+        if exif_orientation(im) in SWAPS_AXES:
             width, height = height, width
         return ImageInfo(path, im.format, width, height)
 
 
-def _open_checked(path: Path, max_pixels: int,
+def open_checked(path: Path, max_pixels: int,
                   load: Callable[[Image.Image], None] | None = None) -> Image.Image:
     """Open ``path`` and decode its first frame; call inside ``pillow_guard(max_pixels)``.
 
@@ -124,7 +124,7 @@ def _check_name(path: Path, image_format: str) -> None:
         raise ImageError(f"content is {image_format} but the name {said}", path)
 
 
-def _orientation(im: Image.Image) -> int:
+def exif_orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(ORIENTATION_TAG)
     except METADATA_ERRORS:
@@ -132,9 +132,9 @@ def _orientation(im: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _load_upright(source: Path, max_pixels: int) -> tuple[Image.Image, bytes | None]:
+def load_upright(source: Path, max_pixels: int) -> tuple[Image.Image, bytes | None]:
     """Return the first frame, turned upright, in memory, and the source ICC profile."""
-    with pillow_guard(max_pixels), _open_checked(source, max_pixels) as im:
+    with pillow_guard(max_pixels), open_checked(source, max_pixels) as im:
         icc = im.info.get("icc_profile") or None
         try:
             upright = ImageOps.exif_transpose(im)
@@ -143,10 +143,10 @@ def _load_upright(source: Path, max_pixels: int) -> tuple[Image.Image, bytes | N
     return upright, icc
 
 
-def _to_srgb(im: Image.Image, icc: bytes | None,
+def to_srgb(im: Image.Image, icc: bytes | None,
              source: Path) -> tuple[Image.Image, bytes | None]:
     """Return an RGB image without alpha and the profile to embed (sRGB or none)."""
-    im = _flatten(_eight_bit(im))
+    im = flatten(eight_bit(im))
     if icc:
         try:
             converted = ImageCms.profileToProfile(
@@ -165,7 +165,7 @@ def _to_srgb(im: Image.Image, icc: bytes | None,
     return rgb, None
 
 
-def _eight_bit(im: Image.Image) -> Image.Image:
+def eight_bit(im: Image.Image) -> Image.Image:
     """Scale 16-bit, 32-bit and float greyscale to 8-bit "L" (or "LA" with transparency)."""
     if not (im.mode.startswith("I") or im.mode == "F"):
         return im
@@ -203,7 +203,7 @@ def alpha_as_channel(im: Image.Image) -> Image.Image:
     return im
 
 
-def _flatten(im: Image.Image) -> Image.Image:
+def flatten(im: Image.Image) -> Image.Image:
     """Composite any transparency onto white; keep greyscale as "L" for its ICC profile."""
     if im.mode == "1":
         im = im.convert("L")
@@ -222,7 +222,7 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def _exif_block(creator: str | None, copyright: str | None) -> bytes:
+def exif_block(creator: str | None, copyright: str | None) -> bytes:
     exif = Image.Exif()
     # UTF-8 bytes: Pillow would turn str into ASCII with "?" for every accent,
     # and exiftool and our reader both accept UTF-8 in these fields.
@@ -233,10 +233,11 @@ def _exif_block(creator: str | None, copyright: str | None) -> bytes:
     return exif.tobytes() if len(exif) else b""
 
 
-def _encode_jpeg(frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
-                 app13: bytes | None) -> bytes:
+def encode_jpeg(frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
+                app13: bytes | None, quality: int = JPEG_QUALITY) -> bytes:
+    """Return ``frame`` as a progressive JPEG carrying the given EXIF, XMP, colour profile and IPTC."""
     buffer = io.BytesIO()
-    frame.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True,
+    frame.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True,
                exif=exif, xmp=xmp, icc_profile=icc)
     data = buffer.getvalue()
     return insert_jpeg_app13(data, app13) if app13 else data

@@ -10,7 +10,6 @@ letters are drawn without their accents (the metadata keeps them).
 from __future__ import annotations
 
 import functools
-import io
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -20,9 +19,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from media.errors import ImageError
 from media.files import atomic_output
-from media.photos.metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp, insert_jpeg_app13,
+from media.photos.metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp,
                              one_line)
-from media.photos.images import _exif_block, _load_upright, _to_srgb
+from media.photos.images import encode_jpeg, exif_block, load_upright, to_srgb
 
 OG_SIZE = (1200, 630)
 JPEG_QUALITY = 85
@@ -106,8 +105,8 @@ def make_social_image(source: Path | str, output: Path | str, credit: str | None
         except ValueError as err:
             raise ImageError(f"{err}; make the card with overlay=False", source) from None
 
-    upright, icc = _load_upright(source, max_pixels)
-    picture, icc = _to_srgb(upright, icc, source)
+    upright, icc = load_upright(source, max_pixels)
+    picture, icc = to_srgb(upright, icc, source)
     card = picture.resize(OG_SIZE, Image.Resampling.LANCZOS,
                           box=_cover_box(picture.size, focus))
 
@@ -208,10 +207,6 @@ def _encode(frame: Image.Image, icc: bytes | None, credit: str | None, creator: 
     credited = bool(credit or creator or copyright)
     xmp = build_xmp(credit, creator, copyright) if credited else None
     app13 = build_iptc_app13(credit, creator, copyright) if credited else None
-    # images._encode_jpeg fixes quality 82 for thumbnails; a card is recompressed
-    # by every site that shows it, so it starts from a higher quality.
-    buffer = io.BytesIO()
-    frame.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True,
-               exif=_exif_block(creator, copyright), xmp=xmp, icc_profile=icc)
-    data = buffer.getvalue()
-    return insert_jpeg_app13(data, app13) if app13 else data
+    # Thumbnails use quality 82; a card is recompressed by every site that
+    # shows it, so it starts from a higher quality.
+    return encode_jpeg(frame, exif_block(creator, copyright), xmp, icc, app13, quality=JPEG_QUALITY)

@@ -30,8 +30,8 @@ from media.files import atomic_output, output_widths
 from media.photos.metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
                              build_iptc_app13, build_xmp, one_line, photo_metadata_of,
                              pillow_guard)
-from media.photos.images import (_SWAPS_AXES, _eight_bit, alpha_as_channel, _encode_jpeg, _exif_block, _flatten,
-                     _open_checked, _orientation, _to_srgb)
+from media.photos.images import (SWAPS_AXES, eight_bit, alpha_as_channel, encode_jpeg, exif_block, flatten,
+                     open_checked, exif_orientation, to_srgb)
 from media.photos.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
@@ -131,7 +131,7 @@ def make_thumbnails(source: Path | str, out_dir: Path | str, base_name: str,
     focus = check_focus(focus)
 
     wants_metadata = credit is None or creator is None or copyright is None
-    picture, icc, plan, found, ready = _decode(source, max_pixels, widths, aspect, focus,
+    picture, icc, plan, found, ready = decode_once(source, max_pixels, widths, aspect, focus,
                                                wants_metadata)
     if found is not None:
         credit = found.credit if credit is None else credit
@@ -259,7 +259,7 @@ def _plan(size: tuple[int, int], widths: list[int], aspect: tuple[int, int] | No
     return _Plan(box, tuple((w, max(1, round(box_h * w / box_w))) for w in used))
 
 
-def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int, int] | None,
+def decode_once(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int, int] | None,
             focus: tuple[float, float], wants_metadata: bool,
             ) -> tuple[Image.Image, bytes | None, _Plan, PhotoMetadata | None, _Frames]:
     """Decode once; return the upright sRGB picture, its profile, the plan, the metadata
@@ -272,8 +272,8 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
 
     def load(im: Image.Image) -> None:
         nonlocal full, orientation, plan, streamed
-        full, orientation = im.size, _orientation(im)
-        plan = _plan(full[::-1] if orientation in _SWAPS_AXES else full, widths, aspect, focus)
+        full, orientation = im.size, exif_orientation(im)
+        plan = _plan(full[::-1] if orientation in SWAPS_AXES else full, widths, aspect, focus)
         if im.format in ("JPEG", "MPO"):
             # libjpeg shrinks inside the IDCT, far cheaper than decoding
             # every pixel and resampling them away; it leaves LANCZOS at
@@ -291,10 +291,10 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
             im.draft("RGB", needed)
         im.load()
 
-    with pillow_guard(max_pixels), _open_checked(source, max_pixels, load) as im:
+    with pillow_guard(max_pixels), open_checked(source, max_pixels, load) as im:
         icc = im.info.get("icc_profile") or None
         found = photo_metadata_of(im) if wants_metadata else None
-        swaps = orientation in _SWAPS_AXES
+        swaps = orientation in SWAPS_AXES
         if streamed is not None:
             upright = streamed[0]  # upright already, and a new image: no copy needed
         else:
@@ -305,12 +305,12 @@ def _decode(source: Path, max_pixels: int, widths: list[int], aspect: tuple[int,
                 if swaps:
                     swaps = False
                     plan = _plan(full, widths, aspect, focus)
-    colour, alpha = _split_alpha(_eight_bit(upright))
+    colour, alpha = _split_alpha(eight_bit(upright))
     colour.info = {}
     if colour.mode == "RGB" and icc is None:
-        picture = colour  # already what _to_srgb would return, without its copy
+        picture = colour  # already what to_srgb would return, without its copy
     else:
-        picture, icc = _to_srgb(colour, icc, source)
+        picture, icc = to_srgb(colour, icc, source)
     if alpha is not None:
         picture.putalpha(alpha)
     box = scaled_box(plan.box, full[::-1] if swaps else full, picture.size)
@@ -339,7 +339,7 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
             if max(width, height) > _MAX_SIDE[kind]:
                 raise ImageError(f"{kind} cannot hold {width} x {height} pixels "
                                  f"(limit {_MAX_SIDE[kind]} per side)", source)
-    exif = _exif_block(creator, copyright)
+    exif = exif_block(creator, copyright)
     xmp = build_xmp(credit, creator, copyright, alt_text) if (
         credit or creator or copyright or alt_text) else None
     app13 = build_iptc_app13(credit, creator, copyright) if (
@@ -383,7 +383,7 @@ def _encode_all(picture: Image.Image, plan: _Plan, kinds: tuple[str, ...], icc: 
 def _encode(kind: str, frame: Image.Image, exif: bytes, xmp: bytes | None, icc: bytes | None,
             app13: bytes | None, avif_threads: int = 1) -> bytes:
     if kind == "JPEG":
-        return _encode_jpeg(_flatten(frame), exif, xmp, icc, app13)
+        return encode_jpeg(flatten(frame), exif, xmp, icc, app13)
     buffer = io.BytesIO()
     if kind == "WEBP":
         frame.save(buffer, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD,

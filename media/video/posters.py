@@ -14,7 +14,6 @@ import io
 import math
 import os
 import struct
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
 from media.errors import MediaError
 from media.files import atomic_output, output_widths
-from media.ffmpeg.run import run_tool, stderr_tail
+from media.ffmpeg.run import run_tool
 
 EDGE_SKIP = 0.03        # fraction of the clip skipped at each end: fades in and out
 DARK, BRIGHT, FLAT = 20, 235, 12   # luma mean/stddev limits of an unusable frame
@@ -188,24 +187,10 @@ def _candidate_frames(clip: Path | str, duration: float, count: int) -> list[Ima
 
 def _pipe_frames(argv: list[str], clip: Path | str, duration: float) -> list[Image.Image]:
     """Run ``argv``, which writes PNGs to stdout, and return them as grey images."""
-    # The whole span is decoded, so a long clip gets longer; and run_tool
-    # decodes stdout as text, while these frames are binary.
+    # The whole span is decoded, so a long clip gets longer.
     timeout = max(TIMEOUT, duration * 4)
-    try:
-        result = subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL,
-                                timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise MediaError(f"poster candidates failed: timed out after {timeout:.0f} s",
-                         clip, argv) from error
-    except OSError as error:
-        raise MediaError(f"poster candidates failed: cannot run {argv[0]}: {error.strerror}",
-                         clip, argv) from error
-    if result.returncode != 0:
-        tail = stderr_tail(result.stderr.decode("utf-8", "replace"))
-        last = tail.splitlines()[-1] if tail else f"exit code {result.returncode}"
-        # ffmpeg starts the line with the input URL; the message names the clip already.
-        last = last.removeprefix(f"{input_url(clip)}: ")
-        raise MediaError(f"poster candidates failed: {last}", clip, argv, tail)
+    result = run_tool(argv, clip, what="poster candidates failed", timeout=timeout,
+                      binary_output=True)
     frames = []
     for png in _split_pngs(result.stdout):
         try:
