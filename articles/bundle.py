@@ -17,6 +17,7 @@ from captions.errors import CaptionError
 from captions.tracks import check_kind, check_language
 
 from . import languages
+from articles.errors import ArticleError
 
 ARTICLE_FILE = "article.md"
 MAX_ARTICLE_BYTES = 1_000_000
@@ -24,7 +25,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CAPTION_SUFFIXES = {".vtt", ".srt", ".sbv"}
 
 
-class BundleError(Exception):
+class BundleError(ArticleError):
     """A bundle is invalid; ``str()`` is one line: ``FILE[:LINE]: message``."""
 
     def __init__(self, message: str, path: Path | str, line: int | None = None):

@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from .store import Library
+from articles.errors import ArticleError
 
 GRACE_PERIOD = timedelta(hours=24)
 
@@ -42,7 +43,7 @@ _ODD_DOCUMENT = (KeyError, TypeError, AttributeError)
 _LOCKS = ".locks"
 
 
-class CollectError(Exception):
+class CollectError(ArticleError):
     """The library cannot be collected: missing, unsafe to walk, or a file would not go."""
 
     def __init__(self, message: str, path: Path):

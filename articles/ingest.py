@@ -32,7 +32,7 @@ from media.video.clips import (
     settings_key,
 )
 from media.ffmpeg.commands import ClipSettings
-from media.errors import ImageError
+from media.errors import CreditNotDrawable
 from media.files import write_text_atomic
 from media.photos.metadata import read_photo_metadata
 from media.ffmpeg.info import InputLimits, VideoInfo
@@ -308,9 +308,7 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
     if not target.exists():
         try:
             make_social_image(source, target, credit, creator, copyright, focus)
-        except ImageError as error:
-            if "cannot draw" not in str(error):
-                raise
+        except CreditNotDrawable as error:
             # A credit in a script the card font lacks still goes into the metadata.
             log(f"{bundle.slug}: {error}; sharing image written without the credit line")
             make_social_image(source, target, credit, creator, copyright, focus, overlay=False)

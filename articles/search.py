@@ -14,6 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from articles.errors import ArticleError
 
 # Bump when the table's columns, tokenizer or row contents change: the next
 # ingest then rebuilds the whole index from the stored articles.
@@ -43,11 +44,11 @@ MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
 TERM = re.compile(r"[^\W_]+")
 
 
-class QueryTooLong(ValueError):
+class QueryTooLong(ArticleError, ValueError):
     """A search query is longer than MAX_QUERY_CHARS."""
 
 
-class SearchIndexMissing(LookupError):
+class SearchIndexMissing(ArticleError, LookupError):
     """The library was written before search existed; the next ingest builds the index."""
 
 

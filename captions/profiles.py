@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from captions.errors import CaptionError
+
 DEFAULT_PROFILE = "newsreel"
 
 
-class ProfileError(ValueError):
+class ProfileError(CaptionError, ValueError):
     """A quality profile name that does not exist; the message lists the valid ones."""
 
 

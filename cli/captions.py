@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 
-from media.errors import MediaError
 from media.files import write_text_atomic
 
 # The captions package is imported inside each command, so that the other
@@ -43,12 +42,8 @@ def parse(file: Path, as_json: bool) -> None:
     Example:
       python -m media captions parse content/night-ferry-returns/captions.en.vtt --json
     """
-    from captions import CaptionError
     from captions.webvtt_parser import parse_webvtt_file
-    try:
-        parsed = parse_webvtt_file(file)
-    except CaptionError as error:
-        raise click.ClickException(str(error)) from None
+    parsed = parse_webvtt_file(file)
     if as_json:
         click.echo(json.dumps(parsed.to_json(), ensure_ascii=False))
     else:
@@ -84,11 +79,8 @@ def check(file: Path, profile: str, clip: Path | None, as_json: bool) -> None:
     if clip is not None:
         from media.ffmpeg.probe import probe
         from media.video.sound import sound_stretches
-        try:
-            info = probe(clip)
-            sound = sound_stretches(clip, info)
-        except MediaError as error:
-            raise click.ClickException(str(error)) from None
+        info = probe(clip)
+        sound = sound_stretches(clip, info)
         duration = info.duration
         frame_rate = getattr(info, "frame_rate", None) or frame_rate
     report = check_file(file, profile, clip_duration=duration, sound=sound,
@@ -136,10 +128,7 @@ def convert(source: Path, target: Path) -> None:
             f"{target}: cannot write '{target.suffix or 'no extension'}' (use .vtt or .srt)")
     if target.exists() and target.resolve() == source.resolve():
         raise click.ClickException(f"{target}: is the source file; choose another name")
-    try:
-        track = captions.load_captions(source)
-    except captions.CaptionError as error:
-        raise click.ClickException(str(error)) from None
+    track = captions.load_captions(source)
     writer = getattr(captions, writer_name)
     for warning in track.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -165,18 +154,15 @@ def transcript(file: Path, descriptions: Path | None, chapters: Path | None,
     Example:
       python -m media captions transcript captions.en.vtt --chapters chapters.vtt --format html
     """
-    from captions import CaptionError, load_captions
+    from captions import load_captions
     from captions.transcript import (
         build_full_transcript,
         transcript_html,
         transcript_json,
         transcript_text,
     )
-    try:
-        tracks = [load_captions(path) if path else None
-                  for path in (file, descriptions, chapters)]
-    except CaptionError as error:
-        raise click.ClickException(str(error)) from None
+    tracks = [load_captions(path) if path else None
+              for path in (file, descriptions, chapters)]
     spoken, described, chaptered = tracks
     result = build_full_transcript(
         spoken.cues, described.cues if described else (), chaptered.cues if chaptered else ())

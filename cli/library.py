@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from cli.options import ProgressBars, clip_options, clip_settings
-from media.errors import MediaError
 
 MAX_HOURS = 1_000_000  # about 114 years
 
@@ -58,13 +57,10 @@ def gc(library: Path | None, hours: float, dry_run: bool, as_json: bool) -> None
     reuse are kept. --dry-run takes no lock and changes nothing.
     """
     # Imported here, so that the commands that do not need the library start faster.
-    from articles.collect import CollectError, collect_orphans
+    from articles.collect import collect_orphans
     from articles.store import Library, library_path
 
-    try:
-        result = collect_orphans(Library(library_path(library)), timedelta(hours=hours), dry_run)
-    except CollectError as error:
-        raise click.ClickException(str(error)) from None
+    result = collect_orphans(Library(library_path(library)), timedelta(hours=hours), dry_run)
     if as_json:
         click.echo(json.dumps({**result.to_json(), "older_than_hours": hours}))
         return
@@ -146,9 +142,6 @@ def demo(out: Path) -> None:
     Existing bundle folders are left untouched.
     """
     from media.demo.bundles import write_demo
-    try:
-        written = write_demo(out, log=lambda message: click.echo(message, err=True))
-    except MediaError as error:
-        raise click.ClickException(str(error)) from None
+    written = write_demo(out, log=lambda message: click.echo(message, err=True))
     for folder in written:
         click.echo(str(folder))

@@ -9,28 +9,42 @@ from cli.library import demo, gc, ingest
 from cli.photos import inspect, thumbs
 from cli.video import clip, probe
 from media import __version__
-from media.errors import MediaError
+from articles.errors import ArticleError
+from captions.errors import CaptionError
+from media.errors import MediaError, ToolNotFoundError
 from media.ffmpeg import tools
 
 
-def _version_text() -> str:
-    lines = [f"newsreel media {__version__}"]
+class _Group(click.Group):
+    """The one place where the packages' errors become one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (MediaError, CaptionError, ArticleError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _version_text() -> tuple[str, bool]:
+    """Return the version lines, and whether ffmpeg and ffprobe were both found."""
+    lines, found = [f"newsreel media {__version__}"], True
     for name in ("ffmpeg", "ffprobe"):
         try:
             tool = tools.find_tool(name)
             lines.append(f"{name}: {tool.path} ({tool.origin}): {tool.version}")
-        except MediaError as error:
+        except ToolNotFoundError as error:
             lines.append(f"{name}: {error}")
-    return "\n".join(lines)
+            found = False
+    return "\n".join(lines), found
 
 
 def _print_version(ctx: click.Context, _param, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(_version_text())
+        click.echo(_version_text()[0])
         ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version and which ffmpeg and ffprobe are used, then exit.")
 def cli() -> None:
@@ -45,9 +59,9 @@ def doctor() -> None:
     Example:
       python -m media doctor
     """
-    text = _version_text()
+    text, found = _version_text()
     click.echo(text)
-    if ": not found" in text or "not an executable" in text:
+    if not found:
         raise click.ClickException("ffmpeg or ffprobe is missing")
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from cli.options import parse_focus, parse_formats, parse_widths
-from media.errors import MediaError
 
 
 @click.command()
@@ -43,8 +42,6 @@ def thumbs(image: Path, out: Path, credit: str | None, widths: tuple[int, ...] |
             parse_aspect(crop)
         result = make_thumbnails(image, out, image.stem, widths or DEFAULT_WIDTHS,
                                  formats or DEFAULT_FORMATS, credit=credit, crop=crop, focus=focus)
-    except MediaError as error:
-        raise click.ClickException(str(error)) from None
     except ValueError as error:
         raise click.ClickException(f"{image}: {error}") from None
     if as_json:
@@ -67,10 +64,7 @@ def inspect(image: Path, as_json: bool) -> None:
     Precedence: XMP, then IPTC, then EXIF; disagreements are listed.
     """
     from media.photos.metadata import read_photo_metadata
-    try:
-        found = read_photo_metadata(image)
-    except MediaError as error:
-        raise click.ClickException(str(error)) from None
+    found = read_photo_metadata(image)
     if as_json:
         click.echo(json.dumps(found.to_json(), ensure_ascii=False))
         return

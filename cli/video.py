@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from cli.options import ProgressBars, clip_options, clip_settings
-from media.errors import MediaError
 
 
 @click.command()
@@ -22,10 +21,7 @@ def probe(file: Path, as_json: bool) -> None:
       python -m media probe content/night-ferry-returns/clip.mp4 --json
     """
     from media.ffmpeg.probe import probe as probe_file
-    try:
-        summary = probe_file(file).summary()
-    except MediaError as error:
-        raise click.ClickException(str(error)) from None
+    summary = probe_file(file).summary()
     if as_json:
         click.echo(json.dumps(summary))
     else:
@@ -64,8 +60,6 @@ def clip(src: Path, out: Path, poster_at: float | None, max_height: int, crf: in
         result = prepare_clip(probe_file(src), out, settings, poster_at=poster_at,
                               limits=InputLimits(max_duration=max_duration),
                               on_progress=progress, log=log)
-    except MediaError as error:
-        raise click.ClickException(str(error)) from None
     finally:
         progress.close()
     if as_json:

@@ -32,3 +32,7 @@ class ToolNotFoundError(MediaError):
 
 class ImageError(MediaError):
     """An image is unreadable, unsafe or lacks what publishing needs."""
+
+
+class CreditNotDrawable(ImageError):
+    """A credit has letters the social card's font cannot draw; it can still go in the metadata."""

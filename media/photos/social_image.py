@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from media.errors import ImageError
+from media.errors import CreditNotDrawable, ImageError
 from media.files import atomic_output
 from media.photos.metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp,
                              one_line)
@@ -91,7 +91,8 @@ def make_social_image(source: Path | str, output: Path | str, credit: str | None
     sites that show it.
 
     :raises ImageError: if the source is not a usable image, or the credit
-        cannot be drawn in the card font or is too long to store.
+        is too long to store; CreditNotDrawable (an ImageError) if the
+        credit cannot be drawn in the card font.
     :raises ValueError: if ``focus`` is not two finite numbers.
     """
     source, output = Path(source), Path(output)
@@ -103,7 +104,7 @@ def make_social_image(source: Path | str, output: Path | str, credit: str | None
         try:
             line = credit_line(credit, OG_SIZE[0] - MARGIN - 2 * PADDING)
         except ValueError as err:
-            raise ImageError(f"{err}; make the card with overlay=False", source) from None
+            raise CreditNotDrawable(f"{err}; make the card with overlay=False", source) from None
 
     upright, icc = load_upright(source, max_pixels)
     picture, icc = to_srgb(upright, icc, source)
