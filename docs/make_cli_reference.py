@@ -68,10 +68,10 @@ def render() -> str:
     return "\n".join(parts)
 
 
-def main() -> None:
-    """Write docs/cli.md, whole or not at all."""
-    write_text_atomic(OUTPUT, render())
-    print(f"{OUTPUT.relative_to(ROOT)} written")
+def main(output: Path = OUTPUT) -> None:
+    """Write docs/cli.md (or ``output``), whole or not at all."""
+    write_text_atomic(output, render())
+    print(f"{output} written")
 
 
 if __name__ == "__main__":
