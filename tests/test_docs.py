@@ -17,6 +17,7 @@ DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_REFERENCE = (DOCS / "cli.md").read_text(encoding="utf-8")
 BUNDLES = (DOCS / "bundles.md").read_text(encoding="utf-8")
+SCREENSHOT = DOCS / "article-page.png"
 MAKE_CLI_REFERENCE = ".venv/bin/python docs/make_cli_reference.py"
 
 
@@ -112,12 +113,30 @@ def test_readme_names_the_two_setup_commands_and_they_exist():
     assert "bin/test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
+def test_readme_is_at_most_150_lines():
+    assert len(README.splitlines()) <= 150
+
+
+def test_readme_links_to_docs_pages_that_exist():
+    pages = {t.partition("#")[0] for t in _local_links(README) if t.startswith("docs/")}
+    assert {"docs/README.md", "docs/cli.md", "docs/bundles.md"} <= pages
+    assert not _broken_links(ROOT / "README.md")
+
+
 # Not "page": that name is pytest-playwright's browser page fixture.
 @pytest.mark.parametrize("doc", sorted(p.name for p in DOCS.glob("*.md")))
 def test_docs_page_links_resolve_and_the_index_lists_it(doc):
     assert not _broken_links(DOCS / doc)
     if doc != "README.md":
         assert f"]({doc})" in (DOCS / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_screenshot_exists_is_a_small_png_and_has_alt_text():
+    alt = re.search(r"!\[([^\]]*)\]\(docs/article-page\.png\)", README)
+    assert alt and len(alt.group(1)) > 20, "the screenshot needs alt text in the README"
+    data = SCREENSHOT.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) < 300_000
 
 
 @pytest.mark.parametrize("field", ["title", "slug", "published", "language", "summary", "top",
