@@ -10,6 +10,7 @@ this script writes.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,7 +72,7 @@ def render() -> str:
 def main(output: Path = OUTPUT) -> None:
     """Write docs/cli.md (or ``output``), whole or not at all."""
     write_text_atomic(output, render())
-    print(f"{output} written")
+    print(f"{os.path.relpath(output)} written")
 
 
 if __name__ == "__main__":

@@ -48,12 +48,12 @@ def _command_names() -> list[str]:
 
 def _without_code(markdown: str) -> str:
     """Return ``markdown`` without its fenced code blocks."""
-    return re.sub(r"^```.*?^```$", "", markdown, flags=re.M | re.S)
+    return re.sub(r"^```.*?^```$", "", markdown, flags=re.MULTILINE | re.DOTALL)
 
 
 def _anchors(markdown: str) -> set[str]:
     """Return the anchors GitHub gives the headings of ``markdown``."""
-    headings = re.findall(r"^#+ (.+)$", _without_code(markdown), flags=re.M)
+    headings = re.findall(r"^#+ (.+)$", _without_code(markdown), flags=re.MULTILINE)
     return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
             for heading in headings}
 
