@@ -18,23 +18,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from media.names import OUTPUT_NAME, TEMPORARY_NAME
+
 from .store import Library
 from articles.errors import ArticleError
 
 GRACE_PERIOD = timedelta(hours=24)
 
-# The names ingest writes: a hex stem (the content hash) with "-" parts, such
-# as "<key>-640.webp" or "<key>.json", a clip's sidecar.
-_OUTPUT = re.compile(r"^([0-9a-f]{16,64})(?:-[0-9a-z]+)*\.(?:mp4|m4a|webm|jpg|webp|avif|vtt|json)$")
-# media.files.atomic_output's temporaries: ".<output stem>.<random><suffix>".
-_TEMPORARY = re.compile(r"^\.[0-9a-f]{16,64}[-.]")
 # What an odd stored document (hand-edited, or from an older pipeline) raises
 # in media_names: a missing key, a list where a dict was, a None.
 _ODD_DOCUMENT = (KeyError, TypeError, AttributeError)
@@ -188,7 +184,7 @@ def _referenced(library: Library) -> set[str]:
             raise CollectError(f"article {row.slug!r} has a document gc cannot read "
                                f"({type(error).__name__}: {error})", library.database) from None
         stems.update(found.group(1) for name in names
-                     if isinstance(name, str) and (found := _OUTPUT.match(name)))
+                     if isinstance(name, str) and (found := OUTPUT_NAME.match(name)))
     return stems
 
 
@@ -204,8 +200,8 @@ def _collect(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
             for entry in entries:
                 if not entry.is_file(follow_symlinks=False):
                     continue
-                output = _OUTPUT.match(entry.name)
-                if output is None and _TEMPORARY.match(entry.name) is None:
+                output = OUTPUT_NAME.match(entry.name)
+                if output is None and TEMPORARY_NAME.match(entry.name) is None:
                     continue  # not a name ingest writes: someone else's file
                 if output is not None and output.group(1) in referenced:
                     continue

@@ -15,11 +15,12 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from media.names import SERVED_NAME
 
 from . import search as search_index
 
@@ -28,7 +29,6 @@ MEDIA = "media"
 # In the media folder's .locks: shared by ingests, exclusive for collecting orphans.
 REFERENCES_LOCK = "references.lock"
 DEFAULT_LIBRARY = Path("instance") / "library"
-MEDIA_NAME = re.compile(r"^[0-9a-f]{16,64}(?:-[0-9a-z]+)?\.(?:mp4|m4a|webm|jpg|webp|avif|vtt)$")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -130,7 +130,7 @@ class Library:
 
     def media_path(self, name: str) -> Path | None:
         """Return the path of a media file by its public name, or None if not a valid name."""
-        if not MEDIA_NAME.match(name):
+        if not SERVED_NAME.match(name):
             return None
         return self.media_dir / name
 

@@ -20,7 +20,8 @@ import pytest
 
 from app import create_app
 from articles.ingest import ingest_bundle
-from articles.store import MEDIA_NAME, Library
+from articles.store import Library
+from media.names import SERVED_NAME
 from deploy.servers import Gunicorn
 from media.demo.bundles import to_vtt
 from tests.conftest import ROOT, make_clip
@@ -106,7 +107,7 @@ def assert_consistent(library: Library) -> dict[str, str]:
     for row in library.articles():
         titles[row.slug] = row.title
         for name, size in referenced_media(row.document).items():
-            assert MEDIA_NAME.match(name), name  # never a temporary name
+            assert SERVED_NAME.match(name), name  # never a temporary name
             path = library.media_dir / name
             assert path.is_file() and path.stat().st_size > 0, name
             if size is not None:

@@ -6,15 +6,12 @@ from flask import Flask, Response, abort, current_app, request
 from werkzeug.utils import get_content_type
 
 from articles.store import Library
+from media.names import MEDIA_TYPES
 
 from . import ranges
 from .headers import request_problem, security_headers
 from .static import IMMUTABLE, compressed_reader
 
-# Werkzeug adds "; charset=utf-8" to the text types
-MEDIA_TYPES = {".mp4": "video/mp4", ".m4a": "audio/mp4", ".webm": "video/webm",
-               ".jpg": "image/jpeg", ".webp": "image/webp", ".avif": "image/avif",
-               ".vtt": "text/vtt"}
 PREFIX = "/media/"
 
 DEFAULTS = {
