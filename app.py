@@ -9,9 +9,8 @@ from flask import Flask, make_response, render_template
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException
 
-from articles.store import library_path
 from cli.main import cli as media_cli
-from web import caching, embed, feeds, headers, pages, search, static
+from web import caching, embed, feeds, headers, pages, search, settings, static
 from web import media as media_views
 from web.headers import CONTENT_SECURITY_POLICY
 
@@ -38,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     # The static route is web.static's, which hashes URLs and answers ranges.
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
-    app.config.from_mapping(LIBRARY=str(library_path()), SITE_NAME="Newsreel")
+    app.config.from_mapping(settings.app_defaults())
     app.config.from_prefixed_env("NEWSREEL")
     if test_config:
         app.config.update(test_config)

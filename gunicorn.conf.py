@@ -7,15 +7,17 @@ file, starting new workers before the old ones finish their requests.
 
 import os
 
+from web.settings import server_setting
+
 _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 wsgi_app = "app:create_app()"
-bind = os.environ.get("NEWSREEL_BIND", "127.0.0.1:8000")
+bind = server_setting("NEWSREEL_BIND")
 # One process per core; threads so that slow media downloads, which mostly
 # wait on the network, do not hold up page requests behind them.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", str(_cores)))
-threads = int(os.environ.get("NEWSREEL_THREADS", "8"))
+threads = int(server_setting("NEWSREEL_THREADS"))
 # Browsers fetch a page, its stylesheet and several media ranges on one connection.
 keepalive = 5
 timeout = 60
@@ -23,9 +25,9 @@ graceful_timeout = 30
 # Workers run new code after a HUP only when the app is imported in each worker.
 preload_app = False
 
-accesslog = os.environ.get("NEWSREEL_ACCESS_LOG", "-")
-errorlog = os.environ.get("NEWSREEL_ERROR_LOG", "-")
-loglevel = os.environ.get("NEWSREEL_LOG_LEVEL", "info")
+accesslog = server_setting("NEWSREEL_ACCESS_LOG")
+errorlog = server_setting("NEWSREEL_ERROR_LOG")
+loglevel = server_setting("NEWSREEL_LOG_LEVEL")
 # Time taken in microseconds (%(D)s) after the usual combined format.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
 
@@ -33,6 +35,5 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
-# The scheme a front server reports (X-Forwarded-Proto) is believed only from these addresses.
-forwarded_allow_ips = os.environ.get("NEWSREEL_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = server_setting("NEWSREEL_FORWARDED_ALLOW_IPS")
 raw_env = ["NEWSREEL_ENV=production"]

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import ROOT
+from web.settings import APP_DEFAULTS, SERVER_DEFAULTS
 
 DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -153,3 +154,10 @@ def test_requirements_are_pinned():
             line = line.strip()
             if line and not line.startswith(("#", "-r ")):
                 assert "==" in line, f"{name}: {line}"
+
+
+@pytest.mark.parametrize("name", [f"NEWSREEL_{key}" for key in APP_DEFAULTS] + list(SERVER_DEFAULTS))
+def test_every_setting_is_in_the_configuration_table(name):
+    rows = [line for line in (DOCS / "deployment.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| ") and f"`{name}`" in line.split(" | ")[0]]
+    assert rows, f"docs/deployment.md has no row for {name}"

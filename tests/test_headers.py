@@ -12,7 +12,8 @@ from bs4 import BeautifulSoup
 
 from app import CONTENT_SECURITY_POLICY, create_app
 from tests.conftest import ROOT
-from web.headers import DEFAULTS, security_headers
+from web.headers import security_headers
+from web.settings import APP_DEFAULTS
 
 ARTICLE = "/articles/night-ferry-returns"
 BASIC = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
@@ -84,7 +85,7 @@ def test_embed_pages_may_be_framed_by_the_configured_origins_only(demo_library, 
     for url in ("/embed/night-ferry-returns", "/embed/no-such-story"):
         response = fetch(client, url)
         policy = response.headers["Content-Security-Policy"]
-        assert f"frame-ancestors {ancestors or DEFAULTS['EMBED_FRAME_ANCESTORS']}" in policy
+        assert f"frame-ancestors {ancestors or APP_DEFAULTS['EMBED_FRAME_ANCESTORS']}" in policy
         assert policy.replace(re.search(r"frame-ancestors [^;]+", policy).group(),
                               "frame-ancestors 'none'") == CONTENT_SECURITY_POLICY
         # X-Frame-Options cannot list origins and would contradict the policy.

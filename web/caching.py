@@ -34,7 +34,6 @@ from . import compression
 from .headers import request_problem
 from .ranges import precondition_status
 
-DEFAULTS = {"PAGE_CACHE_ENTRIES": 512, "PAGE_CACHE_BYTES": 64 * 1024 * 1024}
 PAGE_CACHE_CONTROL = "no-cache"
 CACHEABLE = "newsreel.cacheable"
 PRECONDITION_FAILED = "newsreel.precondition_failed"
@@ -42,8 +41,6 @@ PRECONDITION_FAILED = "newsreel.precondition_failed"
 
 def register(app: Flask) -> None:
     """Put the page cache in front of ``app`` and add ETags, 304s and compression to its responses."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.wsgi_app = PageCache(app.wsgi_app, app)
     app.before_request(_fail_precondition)
     app.after_request(finish_response)

@@ -15,21 +15,6 @@ _DIRECTIVES = (
 CONTENT_SECURITY_POLICY = "; ".join(_DIRECTIVES)
 EMBED_PREFIX = "/embed/"
 
-DEFAULTS = {
-    # Who may put /embed/ pages in a frame: a CSP source list. 'self' keeps
-    # embeds to this site until a newsroom names its partners' origins.
-    "EMBED_FRAME_ANCESTORS": "'self'",
-    # Strict-Transport-Security max-age; None sends no header (set it once the site is HTTPS only).
-    "HSTS_SECONDS": None,
-    "HSTS_INCLUDE_SUBDOMAINS": False,
-    "MAX_QUERY_BYTES": 2048,
-    # gunicorn's own limit on one header line, so every server behaves alike.
-    "MAX_HEADER_BYTES": 8190,
-    "MAX_HEADERS": 100,
-    "MAX_RANGE_HEADER_BYTES": 512,
-    # Browsers ask for one range; a long list of ranges is a way to make the server work.
-    "MAX_RANGES": 8,
-}
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
@@ -39,8 +24,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def register(app: Flask) -> None:
     """Refuse bad requests before any view runs, and add the security headers to every response."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.before_request(_refuse_bad_requests)
     app.after_request(add_security_headers)
 

@@ -14,12 +14,6 @@ from .static import IMMUTABLE, compressed_reader
 
 PREFIX = "/media/"
 
-DEFAULTS = {
-    # None: the app sends the bytes. "nginx": X-Accel-Redirect to MEDIA_HANDOFF_PREFIX + name.
-    # "sendfile": X-Sendfile with the file's absolute path (Apache mod_xsendfile, lighttpd).
-    "MEDIA_HANDOFF": None,
-    "MEDIA_HANDOFF_PREFIX": "/_newsreel/media/",
-}
 HANDOFFS = (None, "nginx", "sendfile")
 
 
@@ -32,8 +26,6 @@ def register(app: Flask) -> None:
 
     :raises HandoffConfigError: MEDIA_HANDOFF is not one of HANDOFFS.
     """
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     if app.config["MEDIA_HANDOFF"] not in HANDOFFS:
         raise HandoffConfigError(f"MEDIA_HANDOFF must be one of {HANDOFFS}, not {app.config['MEDIA_HANDOFF']!r}")
     app.add_url_rule(PREFIX + "<name>", "media_file", media_file, methods=["GET"])

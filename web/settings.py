@@ -1,0 +1,60 @@
+"""Every setting of the app and of its production server, with its default, in one place.
+
+The app's settings are ``app.config`` keys; each can also be set in the
+environment as ``NEWSREEL_<KEY>`` (``NEWSREEL_MEDIA_HANDOFF=nginx``), and
+tests pass them to ``create_app``. docs/deployment.md lists them all; a test
+keeps that table and this module in step.
+"""
+
+from __future__ import annotations
+
+import os
+
+from articles.store import library_path
+
+APP_DEFAULTS = {
+    # The library folder (a database and media/); NEWSREEL_LIBRARY, else instance/library.
+    "LIBRARY": None,
+    "SITE_NAME": "Newsreel",
+    # Who may put /embed/ pages in a frame: a CSP source list. 'self' keeps
+    # embeds to this site until a newsroom names its partners' origins.
+    "EMBED_FRAME_ANCESTORS": "'self'",
+    # Strict-Transport-Security max-age; None sends no header (set it once the site is HTTPS only).
+    "HSTS_SECONDS": None,
+    "HSTS_INCLUDE_SUBDOMAINS": False,
+    "MAX_QUERY_BYTES": 2048,
+    # gunicorn's own limit on one header line, so every server behaves alike.
+    "MAX_HEADER_BYTES": 8190,
+    "MAX_HEADERS": 100,
+    "MAX_RANGE_HEADER_BYTES": 512,
+    # Browsers ask for one range; a long list of ranges is a way to make the server work.
+    "MAX_RANGES": 8,
+    # None: the app sends media bytes. "nginx": X-Accel-Redirect to MEDIA_HANDOFF_PREFIX + name.
+    # "sendfile": X-Sendfile with the file's absolute path (Apache mod_xsendfile, lighttpd).
+    "MEDIA_HANDOFF": None,
+    "MEDIA_HANDOFF_PREFIX": "/_newsreel/media/",
+    # Each process's cache of rendered pages.
+    "PAGE_CACHE_ENTRIES": 512,
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+}
+
+# gunicorn.conf.py's settings: environment only, read when the server starts.
+SERVER_DEFAULTS = {
+    "NEWSREEL_BIND": "127.0.0.1:8000",
+    "NEWSREEL_THREADS": "8",
+    "NEWSREEL_ACCESS_LOG": "-",
+    "NEWSREEL_ERROR_LOG": "-",
+    "NEWSREEL_LOG_LEVEL": "info",
+    # The scheme a front server reports (X-Forwarded-Proto) is believed only from these addresses.
+    "NEWSREEL_FORWARDED_ALLOW_IPS": "127.0.0.1,::1",
+}
+
+
+def app_defaults() -> dict:
+    """Return the app's settings before the environment and a test's overrides are applied."""
+    return {**APP_DEFAULTS, "LIBRARY": str(library_path())}
+
+
+def server_setting(name: str) -> str:
+    """Return a production server setting from the environment, else its default."""
+    return os.environ.get(name, SERVER_DEFAULTS[name])
