@@ -122,21 +122,6 @@ def test_transcode_downmixes_surround_to_stereo_and_drops_missing_audio():
     assert "-c:a" not in silent
 
 
-def test_poster_at_a_time_seeks_before_the_input():
-    argv = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=7.5, duration=30)
-    assert argv.index("-ss") < argv.index("-i")
-    assert argv[argv.index("-ss") + 1] == "7.500"
-    assert "thumbnail" not in " ".join(argv)
-
-
-def test_poster_without_a_time_picks_the_most_representative_frame_deterministically():
-    first = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=None, duration=30)
-    again = commands.poster_command("ffmpeg", "/c.mp4", "/p.jpg", at=None, duration=30)
-    assert first == again
-    assert "thumbnail=50" in " ".join(first)
-    assert first[first.index("-ss") + 1] == "6.000"
-
-
 def test_probe_command_asks_for_json_of_format_and_streams():
     argv = commands.probe_command("ffprobe", SOURCE)
     assert argv[0] == "ffprobe"

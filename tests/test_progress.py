@@ -6,9 +6,8 @@ import io
 
 import pytest
 
-from media.errors import MediaError
 from media.ffmpeg.progress import (Progress, ProgressBar, ProgressParser, format_clock,
-                            parse_progress_block, render_line)
+                            render_line)
 
 FIRST_BLOCK = """\
 frame=1
@@ -73,6 +72,13 @@ def lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
+def last_report(block_lines: list[str], total: float | None = None) -> Progress:
+    """Return the last report a parser makes of ``block_lines``, as run_tool would see it."""
+    parser = ProgressParser(total)
+    reports = [report for line in block_lines if (report := parser.feed(line)) is not None]
+    return reports[-1]
+
+
 @pytest.mark.parametrize("block, seconds, speed, done", [
     (FIRST_BLOCK, 0.0, 0.0, False),
     (MIDDLE_BLOCK, 1.6, 1.58, False),
@@ -83,7 +89,7 @@ def lines(text: str) -> list[str]:
     ("out_time=01:00:00.000000\nspeed=0.5x\nprogress=continue\n", 3600.0, 0.5, False),
 ])
 def test_block_is_parsed(block, seconds, speed, done):
-    progress = parse_progress_block(lines(block), total=3.0)
+    progress = last_report(lines(block), total=3.0)
     assert progress.seconds == pytest.approx(seconds)
     assert progress.speed == (None if speed is None else pytest.approx(speed))
     assert progress.done is done
@@ -91,7 +97,7 @@ def test_block_is_parsed(block, seconds, speed, done):
 
 
 def test_out_time_ms_is_read_as_microseconds():
-    progress = parse_progress_block(["out_time_ms=1500000\n", "progress=continue\n"])
+    progress = last_report(["out_time_ms=1500000\n", "progress=continue\n"])
     assert progress.seconds == pytest.approx(1.5)
 
 
@@ -111,9 +117,9 @@ def test_unreadable_lines_are_ignored(line):
     assert parser.feed("progress=continue").seconds == 0.0
 
 
-def test_block_without_progress_line_is_refused():
-    with pytest.raises(MediaError, match="no progress= line"):
-        parse_progress_block(lines("frame=1\nout_time_us=100\n"))
+def test_block_without_progress_line_reports_nothing():
+    parser = ProgressParser()
+    assert [parser.feed(line) for line in lines("frame=1\nout_time_us=100\n")] == [None, None]
 
 
 def test_parser_measures_elapsed_wall_time_with_its_clock():

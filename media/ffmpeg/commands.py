@@ -217,18 +217,3 @@ def audio_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
         options["c:a"] = "copy"
     return _compile(ffmpeg.output(_audio(source, audio_filter), str(output), **options),
                     ffmpeg_bin)
-
-
-def poster_command(ffmpeg_bin: str, clip: Path | str, output: Path | str,
-                   at: float | None, duration: float, window: int = 50) -> list[str]:
-    """Return the argv that writes one JPEG poster frame of a prepared clip."""
-    if at is not None:
-        # Input seeking (before -i) jumps to the nearest keyframe and decodes
-        # from there; after -i it would decode every frame from the start.
-        source = _input(clip, ss=f"{max(0.0, at):.3f}")
-        video = source["v:0"]
-    else:
-        source = _input(clip, ss=f"{duration * 0.2:.3f}")
-        video = source["v:0"].filter("thumbnail", window)
-    out = ffmpeg.output(video, str(output), vframes=1, **{"q:v": 3}, f="image2", update=1)
-    return _compile(out, ffmpeg_bin)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from media.errors import MediaError
 
 # ffmpeg names these "_ms" but, for historical reasons, prints microseconds in
 # both; out_time is the same instant as HH:MM:SS.ffffff.
@@ -107,20 +106,6 @@ class ProgressParser:
         # keep the last good value, so reported time never runs backwards.
         if value is not None and value >= 0:
             self._seconds = max(self._seconds, value * scale)
-
-
-def parse_progress_block(lines: Iterable[str], total: float | None = None) -> Progress:
-    """Return the last Progress in ``lines`` of ffmpeg ``-progress`` output.
-
-    :raises MediaError: when the lines hold no ``progress=`` line.
-    """
-    parser = ProgressParser(total)
-    last = None
-    for line in lines:
-        last = parser.feed(line) or last
-    if last is None:
-        raise MediaError("ffmpeg progress output has no progress= line")
-    return last
 
 
 def format_clock(seconds: float) -> str:
