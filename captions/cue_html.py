@@ -13,7 +13,6 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.entities import html5 as _NAMED_REFERENCES
 
 # Every tag runs from "<" to the first ">" or the end of the text: no tokenizer
 # state lets a ">" through, and a character reference never consumes one.
@@ -21,21 +20,14 @@ _TOKEN = re.compile(r"<([^>]*)>?|([^<]+)")
 # tag name, then ".class" parts, then whatever follows the first whitespace
 _START_TAG = re.compile(r"([^\t\n\f .]+)([^\t\n\f ]*)(?:[\t\n\f ](.*))?", re.DOTALL)
 _TIMESTAMP = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?\.([0-9]{3})")
-_REFERENCE = re.compile(
-    r"&(?:#[xX]([0-9A-Fa-f]+);?|#([0-9]+);?|([A-Za-z0-9]{1,32};?))"
-)
+_LONG_DECIMAL = re.compile(r"(&#)0*[1-9][0-9]{7,}")
+_LONG_HEX = re.compile(r"(&#[xX])0*[1-9A-Fa-f][0-9A-Fa-f]{6,}")
 _ASCII_WHITESPACE = re.compile(r"[\t\n\f\r ]+")
 _ASCII_WHITESPACE_CHARS = "\t\n\f\r "
 
 _ELEMENTS = frozenset({"c", "i", "b", "u", "ruby", "rt", "v", "lang"})
 _HTML_TAGS = {"c": "span", "v": "span", "lang": "span"}
 _END_TAGS = {tag: f"</{_HTML_TAGS.get(tag, tag)}>" for tag in _ELEMENTS}
-# HTML maps these C1 references to the Windows-1252 characters; the five bytes
-# Windows-1252 leaves undefined keep their own code point.
-_C1_REPLACEMENTS = {
-    byte: bytes([byte]).decode("cp1252", errors="ignore") or chr(byte)
-    for byte in range(0x80, 0xA0)
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,28 +205,9 @@ def _timestamp(body: str) -> str | None:
 
 def _decode(value: str) -> str:
     """Return text with HTML character references decoded as in HTML text content."""
-    if "&" not in value:
-        return value
-    return _REFERENCE.sub(_reference, value)
-
-
-def _reference(match: re.Match[str]) -> str:
-    """Return the characters one character reference stands for."""
-    hex_digits, digits, name = match.groups()
-    if name is None:
-        number = (hex_digits or digits).lstrip("0")
-        # more digits than U+10FFFF needs is out of range whatever they say
-        if len(number) > 7:
-            return "\ufffd"
-        code = int(number or "0", 16 if hex_digits else 10)
-        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return "\ufffd"
-        return _C1_REPLACEMENTS.get(code) or chr(code)
-    if name in _NAMED_REFERENCES:
-        return _NAMED_REFERENCES[name]
-    # the longest legacy name that starts the run wins, as in "&notit;" -> "¬it;"
-    run = name.rstrip(";")
-    for end in range(len(run), 1, -1):
-        if run[:end] in _NAMED_REFERENCES:
-            return _NAMED_REFERENCES[run[:end]] + name[end:]
-    return match.group(0)
+    if "&#" in value:
+        # html.unescape raises ValueError on a reference of over 4,300 digits
+        # (int()'s limit); any number past 7 significant digits is beyond
+        # U+10FFFF, so it stands in for them all.
+        value = _LONG_HEX.sub(r"\g<1>110000", _LONG_DECIMAL.sub(r"\g<1>1114112", value))
+    return html.unescape(value)

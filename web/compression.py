@@ -7,6 +7,7 @@ import gzip
 
 import brotli
 from flask import request
+from werkzeug.http import parse_accept_header
 
 COMPRESSIBLE = frozenset({
     "text/html", "text/css", "text/javascript", "application/javascript", "text/vtt",
@@ -27,24 +28,11 @@ def is_compressible(mimetype: str | None) -> bool:
 @functools.lru_cache(maxsize=128)
 def negotiate(accept_encoding: str | None) -> str:
     """Return "br", "gzip" or "identity": the best encoding an Accept-Encoding header allows."""
-    if not accept_encoding:
-        return "identity"
-    qualities: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        name, _, params = item.partition(";")
-        name = name.strip().lower()
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if name:
-            qualities[name] = quality
+    # Werkzeug weighs each name against "*" as RFC 9110 says; among the
+    # encodings the client accepts at all, ours are tried in our order.
+    accepted = parse_accept_header(accept_encoding)
     for encoding in ENCODINGS:
-        if qualities.get(encoding, qualities.get("*", 0.0)) > 0:
+        if accepted[encoding] > 0:
             return encoding
     return "identity"
 

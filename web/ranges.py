@@ -59,6 +59,10 @@ class ByteRange:
         return f"bytes {self.start}-{self.end}/{size}"
 
 
+# Ours rather than werkzeug.http.parse_range_header, which refuses a header
+# with empty list elements ("bytes=0-1,,5-9", valid per RFC 9110 5.6.1) and
+# reads "bytes=-0" as no range (200) instead of an unsatisfiable one (416);
+# Response.make_conditional also serves one range only, where we send several.
 def parse_range(header: str | None, size: int, max_ranges: int = DEFAULT_MAX_RANGES
                 ) -> list[ByteRange] | None:
     """Return the satisfiable ranges of a Range header: None to ignore it, [] for a 416.
