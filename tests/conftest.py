@@ -22,7 +22,7 @@ from media import tools
 from media.demo import to_vtt, write_demo, write_photo
 from media.demo_pictures import harbour
 from media.errors import ToolNotFoundError
-from tests.corpus import CORPUS, CORPUS_MISSING, corpus_present  # noqa: F401 (test modules import CORPUS from here until they move)
+from tests.corpus import CORPUS_MISSING, corpus_present
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
