@@ -41,11 +41,9 @@ def corpus_manifest() -> list[dict]:
 
 
 def corpus_params(values: Iterable, ids: Callable[[object], str] | None = None) -> list:
-    """Return parametrize values read from the corpus; without it, one placeholder marked corpus.
-
-    An empty list would collect as pytest's vague "got empty parameter set"
-    skip; the placeholder is skipped (or failed in CI) with the corpus reason.
-    """
+    """Return parametrize values read from the corpus; without it, one placeholder marked corpus."""
+    # An empty list would collect as pytest's vague "got empty parameter set"
+    # skip; the placeholder is skipped (failed in CI) with the corpus reason.
     params = [pytest.param(value, id=ids(value) if ids else None) for value in values]
     return params or [pytest.param(None, id="no-corpus", marks=pytest.mark.corpus)]
 
