@@ -1,6 +1,6 @@
 """``python -m media ingest``, ``gc`` and ``demo``: the commands that write bundles or act on the library.
 
-Thin: each parses options, calls ``articles`` (or ``media.demo``) and prints
+Thin: each parses options, calls ``articles`` (or ``media.demo.bundles``) and prints
 what it returns.
 """
 

@@ -35,7 +35,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from app import create_app  # noqa: E402
 from articles.ingest import ingest_bundle  # noqa: E402
 from articles.store import Library  # noqa: E402
-from media.demo import write_demo  # noqa: E402
+from media.demo.bundles import write_demo  # noqa: E402
 from media.files import write_bytes_atomic  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "article-page.png"

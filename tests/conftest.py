@@ -22,9 +22,9 @@ from media.ffmpeg import tools
 from media.demo.bundles import to_vtt, write_demo, write_photo
 from media.demo.pictures import harbour
 from media.errors import ToolNotFoundError
+from tests.corpus import CORPUS_MISSING, corpus_present
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -37,6 +37,19 @@ def require_tool(name: str) -> str:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def pytest_runtest_setup(item):
+    """Skip a test marked corpus when the shared corpus is missing, except in CI (see below)."""
+    if item.get_closest_marker("corpus") and not corpus_present() and not IN_CI:
+        pytest.skip(CORPUS_MISSING)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """Fail a test marked corpus when the shared corpus is missing: in CI a skip would hide it."""
+    if item.get_closest_marker("corpus") and not corpus_present():
+        pytest.fail(CORPUS_MISSING)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from app import CONTENT_SECURITY_POLICY, create_app
 from media.photos.metadata import read_photo_metadata
+from tests.corpus import CORPUS
 
 ARTICLE = "/articles/night-ferry-returns"
 
@@ -322,8 +323,8 @@ def test_a_webm_source_is_served_and_an_unchanged_reingest_skips(tmp_path, small
     assert ingest_bundle(small_bundle, library, options).skipped
 
 
+@pytest.mark.corpus
 def test_audio_only_clip_is_an_audio_player_with_its_transcript(tmp_path, small_bundle):
-    from tests.conftest import CORPUS
     client = ingest_variant(tmp_path, small_bundle, CORPUS / "audio" / "detodos.webm")
     page = soup(client.get("/articles/small-story"))
     assert page.find("video") is None
@@ -336,8 +337,8 @@ def test_audio_only_clip_is_an_audio_player_with_its_transcript(tmp_path, small_
     assert page.find("a", class_="app-video__skip").get_text() == "Skip the audio player"
 
 
+@pytest.mark.corpus
 def test_clip_without_sound_says_so(tmp_path, small_bundle):
-    from tests.conftest import CORPUS
     client = ingest_variant(tmp_path, small_bundle, CORPUS / "video" / "gizmo-noaudio.mp4",
                             captions=False)
     page = soup(client.get("/articles/small-story"))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, make_clip, require_tool, run_media_cli
+from tests.conftest import make_clip, require_tool, run_media_cli
+from tests.corpus import CORPUS
 
 VTTCUE_FIELDS = {"id", "startTime", "endTime", "text", "vertical", "snapToLines", "line",
                  "lineAlign", "position", "positionAlign", "size", "align", "region"}
@@ -30,6 +31,7 @@ def one_line_error(result, path: Path) -> str:
     return lines[0]
 
 
+@pytest.mark.corpus
 def test_parse_json_has_the_vttcue_shape():
     path = CORPUS / "captions" / "webvtt-py" / "regions.vtt"
     result = run_media_cli("captions", "parse", str(path), "--json")
@@ -109,6 +111,7 @@ def test_check_refuses_an_unknown_profile(tmp_path):
     assert "nope" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("target", ["out.vtt", "out.srt"])
 def test_convert_srt_to_vtt_and_srt_keeps_every_cue(tmp_path, target):
     source = CORPUS / "captions" / "srt" / "ascii.srt"
@@ -123,6 +126,7 @@ def test_convert_srt_to_vtt_and_srt_keeps_every_cue(tmp_path, target):
     assert again.returncode in (0, 1), again.stdout
 
 
+@pytest.mark.corpus
 def test_convert_refuses_an_unknown_target_format_and_writes_nothing(tmp_path):
     out = tmp_path / "out.ass"
     result = run_media_cli("captions", "convert", str(CORPUS / "captions" / "srt" / "ascii.srt"),

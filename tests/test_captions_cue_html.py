@@ -6,7 +6,6 @@ import json
 import re
 import html
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,9 @@ from captions.cue_html import (
     cue_html,
     cue_nodes,
 )
+from tests.corpus import WPT_WEBVTT
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-WPT_CUE_TEXT = CORPUS / "webvtt" / "wpt" / "cue-text-parsing" / "cue-text-parsing.json"
+WPT_CUE_TEXT = WPT_WEBVTT / "cue-text-parsing" / "cue-text-parsing.json"
 
 # Cases that test the file parser rather than cue text parsing, with the reason.
 NOT_CUE_TEXT = {

@@ -11,11 +11,10 @@ from captions.models import CaptionTrack, Cue
 from captions.profiles import PROFILES, ProfileError, QualityProfile, get_profile
 from captions.quality import CheckReport, Problem, check_file, check_track
 from captions.read import load_captions, parse_captions
+from tests.corpus import CORPUS, corpus_files, corpus_params
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CAPTIONS = CORPUS / "captions"
 REAL_WORLD = CORPUS / "webvtt" / "real-world"
-VTTJS = CORPUS / "webvtt" / "vttjs"
 CAPTION_SUFFIXES = {".vtt", ".srt", ".sbv"}
 
 
@@ -125,6 +124,7 @@ def test_other_reader_warnings_keep_their_line():
         (None, "reader-warning", "odd"), (7, "reader-warning", "something unusual")]
 
 
+@pytest.mark.corpus
 def test_cue_ending_before_it_starts_is_one_error_on_its_line():
     path = CAPTIONS / "webvtt-py" / "sample.sbv"
     problems = check_track(load_captions(path))
@@ -132,6 +132,7 @@ def test_cue_ending_before_it_starts_is_one_error_on_its_line():
     assert found(never) == [(14, "error", "too-short")]
 
 
+@pytest.mark.corpus
 def test_empty_cues_are_recorded_with_their_lines():
     lines = {"srt": (6, [2, 10, 14, 18]), "vtt": (6, [3, 8, 11, 14]), "sbv": (4, [1, 6, 9, 12])}
     for fmt, (empty_line, cue_lines) in lines.items():
@@ -293,16 +294,19 @@ def test_missing_file_is_an_invalid_report_not_an_exception(tmp_path):
     assert str(report.problems[0]).startswith(f"{path}: error invalid-syntax: cannot read file")
 
 
-CORPUS_FILES = sorted(
-    path for folder in (CAPTIONS, VTTJS, REAL_WORLD) for path in folder.rglob("*")
-    if path.suffix in CAPTION_SUFFIXES)
+CORPUS_FILES = [path for path in corpus_files("captions", "webvtt/vttjs", "webvtt/real-world",
+                                              pattern="**/*")
+                if path.suffix in CAPTION_SUFFIXES]
 
 
+@pytest.mark.corpus
 def test_corpus_is_not_empty():
     assert len(CORPUS_FILES) > 100
 
 
-@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda path: str(path.relative_to(CORPUS)))
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", corpus_params(CORPUS_FILES,
+                                               ids=lambda path: str(path.relative_to(CORPUS))))
 def test_every_corpus_file_gives_a_report(path):
     report = check_file(path, clip_duration=60.0, sound=[(0.0, 60.0)])
     assert isinstance(report, CheckReport)
@@ -321,6 +325,7 @@ def test_every_corpus_file_gives_a_report(path):
         caught.value.line, "invalid-syntax", caught.value.message)
 
 
+@pytest.mark.corpus
 def test_broken_corpus_file_names_its_line():
     path = REAL_WORLD / "ableplayer" / "paulallen_meta.vtt"
     report = check_file(path)

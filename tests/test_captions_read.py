@@ -17,8 +17,8 @@ from captions import (
     load_captions,
     parse_captions,
 )
+from tests.corpus import CORPUS, WPT_WEBVTT, corpus_files, corpus_params
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CAPTIONS = CORPUS / "captions"
 REAL_WORLD = CORPUS / "webvtt" / "real-world"
 
@@ -35,6 +35,7 @@ SIMPLE_VTT = (
 )
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(("name", "fmt", "count", "first_text", "encoding"), [
     ("pysrt/bom-utf-8.srt", "srt", 7,
      "About 2 months ago I found myself on\nthe comment section of YouTube", "utf-8"),
@@ -79,6 +80,7 @@ def test_corpus_file_loads_with_expected_cues(name, fmt, count, first_text, enco
     assert all(isinstance(cue, Cue) and cue.text.strip() for cue in track.cues)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", [
     "bom-utf-16-le.srt", "bom-utf-16-be.srt", "bom-utf-32-le.srt", "bom-utf-32-be.srt",
 ])
@@ -89,6 +91,7 @@ def test_byte_order_mark_files_give_the_same_cues_as_utf8(name):
     assert track.warnings == ()
 
 
+@pytest.mark.corpus
 def test_windows_1252_file_is_read_with_a_warning_naming_it():
     path = CAPTIONS / "pysrt" / "windows-1252.srt"
     track = load_captions(path)
@@ -97,18 +100,21 @@ def test_windows_1252_file_is_read_with_a_warning_naming_it():
     assert track.cues == load_captions(CAPTIONS / "pysrt" / "utf-8.srt").cues
 
 
+@pytest.mark.corpus
 def test_first_cue_times_are_seconds_from_the_file():
     cues = load_captions(CAPTIONS / "webvtt-py" / "sample.srt").cues
     assert [(cue.start, cue.end) for cue in cues[:2]] == [(0.5, 7.0), (7.0, 11.89)]
     assert cues[0].identifier is None
 
 
+@pytest.mark.corpus
 def test_vtt_identifiers_are_kept():
     cues = load_captions(CAPTIONS / "webvtt-py" / "using_identifiers.vtt").cues
     assert cues[1].identifier == "second caption"
     assert cues[0].identifier is None
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", [
     "missing_caption_text.srt", "missing_caption_text.vtt", "missing_caption_text.sbv",
 ])
@@ -118,6 +124,7 @@ def test_cues_without_text_are_dropped(name):
         "Caption text #1", "Caption text #3", "Caption text #4"]
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(("name", "line", "message"), [
     ("pysrt/invalid.srt", 2, "invalid cue timings '00:00:01 --> 00:00:10'"),
     ("webvtt-py/invalid_timeframe.srt", 6,
@@ -150,6 +157,7 @@ def test_broken_corpus_file_raises_with_file_and_line(name, line, message):
     assert str(error).startswith(f"{where}: ")
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize(("name", "line", "message"), [
     # real authoring mistakes a browser would hide by dropping the text
     ("ableplayer/paulallen_de.vtt", 113, "text outside any cue"),
@@ -167,15 +175,18 @@ def test_real_world_file_with_a_mistake_names_the_line(name, line, message):
 REAL_WORLD_BROKEN = {"paulallen_de.vtt", "paulallen_meta.vtt", "mochitest-bad-signature.vtt"}
 
 
-@pytest.mark.parametrize("path", sorted(
-    p for p in REAL_WORLD.rglob("*.vtt") if p.name not in REAL_WORLD_BROKEN),
-    ids=lambda p: p.name)
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", corpus_params(
+    (p for p in corpus_files("webvtt/real-world", pattern="**/*.vtt")
+     if p.name not in REAL_WORLD_BROKEN),
+    ids=lambda p: p.name))
 def test_real_world_vtt_files_load(path):
     track = load_captions(path)
     assert track.format == "vtt"
     assert track.cues and track.duration >= track.cues[0].end
 
 
+@pytest.mark.corpus
 def test_text_before_the_first_cue_is_a_warning_with_its_line():
     path = REAL_WORLD / "firefox" / "test-webvtt-3.vtt"
     track = load_captions(path)
@@ -184,6 +195,7 @@ def test_text_before_the_first_cue_is_a_warning_with_its_line():
     assert track.warnings[0].startswith(f"{path}:3: text before the first cue is ignored")
 
 
+@pytest.mark.corpus
 def test_cue_ending_before_it_starts_is_a_warning():
     path = CAPTIONS / "webvtt-py" / "sample.sbv"
     track = load_captions(path)
@@ -192,7 +204,7 @@ def test_cue_ending_before_it_starts_is_a_warning():
         " and will never be shown",)
 
 
-@pytest.mark.parametrize("path", sorted((CORPUS / "webvtt/wpt/file-parsing/invalid").iterdir()),
+@pytest.mark.parametrize("path", sorted((WPT_WEBVTT / "file-parsing" / "invalid").iterdir()),
                          ids=lambda p: p.name)
 def test_files_browsers_reject_are_refused(path):
     with pytest.raises(CaptionError) as caught:
@@ -200,14 +212,14 @@ def test_files_browsers_reject_are_refused(path):
     assert path.name in str(caught.value)
 
 
-BROKEN_SAMPLES = sorted(
-    [CAPTIONS / "pysrt/invalid.srt"]
-    + [p for p in (CAPTIONS / "webvtt-py").iterdir()
-       if p.name.startswith(("invalid", "missing_timeframe", "empty", "no_captions"))
-       and p.name != "invalid_timeframe_in_cue_text.vtt"])
+BROKEN_SAMPLES = corpus_files("captions/pysrt", pattern="invalid.srt") + [
+    p for p in corpus_files("captions/webvtt-py")
+    if p.name.startswith(("invalid", "missing_timeframe", "empty", "no_captions"))
+    and p.name != "invalid_timeframe_in_cue_text.vtt"]
 
 
-@pytest.mark.parametrize("path", BROKEN_SAMPLES, ids=lambda p: p.name)
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", corpus_params(BROKEN_SAMPLES, ids=lambda p: p.name))
 def test_every_error_message_is_one_line_naming_the_file(path):
     with pytest.raises(CaptionError) as caught:
         load_captions(path)
@@ -219,6 +231,7 @@ def test_every_error_message_is_one_line_naming_the_file(path):
     assert "Invalid format" not in caught.value.message
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("source", [
     "images/pillow/i_trns.png",
     "images/pillow/hopper_gray.jpg",
@@ -375,6 +388,7 @@ def test_caption_error_is_one_line_with_its_location(error, text):
     assert str(error) == text
 
 
+@pytest.mark.corpus
 def test_track_duration_is_when_the_last_cue_ends():
     track = load_captions(CAPTIONS / "webvtt-py" / "sample.srt")
     assert track.duration == 23.88

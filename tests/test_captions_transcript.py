@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -28,8 +27,8 @@ from captions.transcript import (
     transcript_json,
     transcript_text,
 )
+from tests.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CAPTIONS = CORPUS / "captions"
 REAL_WORLD = CORPUS / "webvtt" / "real-world"
 
@@ -146,6 +145,7 @@ def test_empty_and_repeated_cues_are_dropped():
         TranscriptParagraph(1, 6, "Breaking news tonight.")]
 
 
+@pytest.mark.corpus
 def test_roll_up_captions_are_not_repeated():
     track = load_captions(CAPTIONS / "webvtt-py" / "youtube_dl.vtt")
     assert build_transcript(track.cues) == [TranscriptParagraph(
@@ -157,6 +157,7 @@ def test_same_words_from_another_speaker_are_kept():
     assert [p.text for p in build_transcript(cues)] == ["Anna: Yes.", "Bob: Yes."]
 
 
+@pytest.mark.corpus
 def test_real_dialogue_names_each_speaker():
     track = load_captions(REAL_WORLD / "ableplayer" / "deadline_captions_en.vtt")
     paragraphs = build_transcript(track.cues)
@@ -166,6 +167,7 @@ def test_real_dialogue_names_each_speaker():
     assert (paragraphs[0].start, paragraphs[0].end) == (14.14, 16.18)
 
 
+@pytest.mark.corpus
 def test_real_interview_gives_one_paragraph_per_speaker():
     track = load_captions(REAL_WORLD / "ableplayer" / "itaccess-excerpt-captions_en.vtt")
     paragraphs = build_transcript(track.cues)
@@ -176,6 +178,7 @@ def test_real_interview_gives_one_paragraph_per_speaker():
     assert "  " not in " ".join(p.text for p in paragraphs)
 
 
+@pytest.mark.corpus
 def test_srt_transcript_strips_markup():
     track = load_captions(CAPTIONS / "webvtt-py" / "styles_colours.srt")
     text = " ".join(p.text for p in build_transcript(track.cues))
@@ -279,6 +282,7 @@ def test_full_transcript_splits_long_speech_after_a_sentence():
     assert [b.start for b in blocks] == [0, 5, 10, 15]
 
 
+@pytest.mark.corpus
 def test_full_transcript_drops_rolled_up_repeats_like_build_transcript():
     track = load_captions(CAPTIONS / "webvtt-py" / "youtube_dl.vtt")
     blocks = build_full_transcript(track.cues).sections[0].paragraphs
@@ -292,6 +296,7 @@ def test_nothing_gives_an_empty_transcript():
     assert transcript_json(Transcript(())) == {"sections": []}
 
 
+@pytest.mark.corpus
 def test_real_described_video_with_chapters():
     captions = load_captions(REAL_WORLD / "ableplayer" / "wwa_captions_en.vtt").cues
     descriptions = load_captions(REAL_WORLD / "ableplayer" / "wwa_description_en.vtt").cues

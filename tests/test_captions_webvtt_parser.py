@@ -1,11 +1,12 @@
 """Tests for captions.webvtt_parser: the W3C WebVTT file parser.
 
 The web-platform-tests file-parsing suite runs case by case from the
-corpus's expectations.json. The one case it did not convert, "stylesheets",
-asserts only document.styleSheets.length == 0 in a page, that STYLE blocks
-never reach the page's CSS. There is no page here, so that assertion has
-nothing to check; test_wpt_stylesheets_style_blocks_make_no_cues checks what
-does apply, that the file parses and its STYLE blocks give no cues.
+expectations.json kept in tests/data/wpt-webvtt. The one case it did not
+convert, "stylesheets", asserts only document.styleSheets.length == 0 in a
+page, that STYLE blocks never reach the page's CSS. There is no page here, so
+that assertion has nothing to check;
+test_wpt_stylesheets_style_blocks_make_no_cues checks what does apply, that
+the file parses and its STYLE blocks give no cues.
 """
 
 from __future__ import annotations
@@ -27,21 +28,17 @@ from captions.webvtt_parser import (
     parse_webvtt,
     parse_webvtt_file,
 )
+from tests.corpus import CORPUS, WPT_WEBVTT, corpus_files, corpus_params, wpt_input
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-WEBVTT_CORPUS = CORPUS / "webvtt"
-FILE_PARSING = WEBVTT_CORPUS / "wpt" / "file-parsing"
+FILE_PARSING = WPT_WEBVTT / "file-parsing"
 
 with (FILE_PARSING / "expectations.json").open(encoding="utf-8") as _file:
     WPT_CASES = json.load(_file)["tests"]
 CONVERTED = [case for case in WPT_CASES if case["status"] == "converted"]
 NOT_CONVERTED = {case["name"] for case in WPT_CASES} - {case["name"] for case in CONVERTED}
 
-SMOKE_FILES = sorted(
-    path
-    for folder in (WEBVTT_CORPUS / "wpt" / "track-element", WEBVTT_CORPUS / "vttjs",
-                   WEBVTT_CORPUS / "real-world")
-    for path in folder.rglob("*.vtt"))
+SMOKE_FILES = corpus_files("webvtt/wpt/track-element", "webvtt/vttjs", "webvtt/real-world",
+                           pattern="**/*.vtt")
 
 _STEP = re.compile(r"(?:^|\.)([A-Za-z_]\w*)|\[(\d+)\]")
 _CORE_KEYS = ("id", "text", "startTime", "endTime")
@@ -134,7 +131,7 @@ def wpt_failures(case: dict, parsed: ParsedWebVTT) -> list[str]:
 
 @pytest.mark.parametrize("case", CONVERTED, ids=[case["name"] for case in CONVERTED])
 def test_wpt_file_parsing(case: dict) -> None:
-    parsed = parse_webvtt_file(CORPUS / case["input"])
+    parsed = parse_webvtt_file(wpt_input(case))
     assert wpt_failures(case, parsed) == []
     if not case["expect_valid_webvtt"]:
         assert parsed.cues == () and parsed.regions == ()
@@ -191,10 +188,10 @@ def _webvtt_py_result(text: str) -> tuple[bool, list[dict]]:
 def test_spec_parser_passes_more_wpt_cases_than_webvtt_py() -> None:
     ours = theirs = 0
     for case in CONVERTED:
-        parsed = parse_webvtt_file(CORPUS / case["input"])
+        parsed = parse_webvtt_file(wpt_input(case))
         ours += _core_passes(case, parsed.valid, parsed.to_json()["cues"])
         # the same decoded text, byte order mark removed, for webvtt-py
-        text, _, _ = read_caption_text(CORPUS / case["input"])
+        text, _, _ = read_caption_text(wpt_input(case))
         theirs += _core_passes(case, *_webvtt_py_result(text))
 
     assert ours == len(CONVERTED) == 50
@@ -205,8 +202,9 @@ def test_spec_parser_passes_more_wpt_cases_than_webvtt_py() -> None:
     assert theirs < ours
 
 
-@pytest.mark.parametrize("path", SMOKE_FILES,
-                         ids=[str(path.relative_to(WEBVTT_CORPUS)) for path in SMOKE_FILES])
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", corpus_params(
+    SMOKE_FILES, ids=lambda path: str(path.relative_to(CORPUS / "webvtt"))))
 def test_corpus_files_parse(path: Path) -> None:
     parsed = parse_webvtt_file(path)
 
@@ -218,6 +216,7 @@ def test_corpus_files_parse(path: Path) -> None:
         assert parsed.cues == ()
 
 
+@pytest.mark.corpus
 def test_corpus_smoke_files_are_there() -> None:
     assert len(SMOKE_FILES) > 300
 

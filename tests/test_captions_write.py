@@ -11,8 +11,8 @@ import webvtt
 
 from captions import CaptionTrack, Cue, format_timestamp, load_captions, parse_captions, to_webvtt
 from captions.write import sorted_cues, to_srt
+from tests.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CAPTIONS = CORPUS / "captions"
 
 READABLE = [
@@ -95,6 +95,7 @@ def test_to_webvtt_keeps_each_cue_in_one_block(cue, block):
     assert to_webvtt(track_of(cue)) == f"WEBVTT\n\n{block}\n"
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", READABLE)
 def test_to_webvtt_output_is_valid_for_webvtt_py(name):
     track = load_captions(CAPTIONS / name)
@@ -106,6 +107,7 @@ def test_to_webvtt_output_is_valid_for_webvtt_py(name):
     assert [c.raw_text for c in parsed.captions] == [cue.text for cue in sorted_cues(track)]
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", READABLE)
 def test_round_trip_through_webvtt_keeps_the_cues(name):
     track = load_captions(CAPTIONS / name)
@@ -124,6 +126,7 @@ def test_to_webvtt_keeps_valid_cue_settings_and_drops_ignored_ones():
     assert parse_captions(document, "vtt").cues[0].settings == "line:0 align:start"
 
 
+@pytest.mark.corpus
 def test_round_trip_keeps_identifiers():
     track = load_captions(CAPTIONS / "webvtt-py" / "using_identifiers.vtt")
     again = parse_captions(to_webvtt(track), "vtt")
@@ -150,6 +153,7 @@ def test_to_srt_keeps_words_and_basic_styling_only():
         "漢kan 1 < 2 -> 3\n")
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", READABLE)
 def test_to_srt_output_reads_back_with_the_same_times(name):
     track = load_captions(CAPTIONS / name)

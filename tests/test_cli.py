@@ -8,12 +8,14 @@ import shutil
 import pytest
 
 from app import create_app
-from tests.conftest import CORPUS, run_media_cli
+from tests.conftest import run_media_cli
+from tests.corpus import CORPUS
 
 CONTRACT = ("format", "duration", "width", "height", "video_codec", "audio_codec", "has_audio",
             "rotation")
 
 
+@pytest.mark.corpus
 def test_probe_json_has_the_contract_fields():
     result = run_media_cli("probe", str(CORPUS / "video" / "iphone_rotated.mov"), "--json")
     assert result.returncode == 0, result.stderr
@@ -23,6 +25,7 @@ def test_probe_json_has_the_contract_fields():
                     "has_audio": True, "rotation": 90}
 
 
+@pytest.mark.corpus
 def test_probe_of_a_broken_file_is_one_line_and_exit_1():
     path = CORPUS / "video" / "broken" / "bogus.ogv"
     result = run_media_cli("probe", str(path), "--json")
@@ -98,6 +101,7 @@ def test_flask_media_is_the_same_command_group():
         assert command in result.output
 
 
+@pytest.mark.corpus
 def test_clip_json_lists_every_output_with_the_contract_fields(tmp_path):
     result = run_media_cli("clip", str(CORPUS / "video" / "iphone_rotated.mov"), "--out",
                            str(tmp_path), "--json", "--preset", "ultrafast", "--webm")
@@ -114,12 +118,14 @@ def test_clip_json_lists_every_output_with_the_contract_fields(tmp_path):
     assert video["bytes"] > 0 and video["duration"] == pytest.approx(2.2, abs=0.1)
 
 
+@pytest.mark.corpus
 def test_clip_poster_at_is_honoured(tmp_path):
     result = run_media_cli("clip", str(CORPUS / "video" / "gizmo.mp4"), "--out", str(tmp_path),
                            "--json", "--poster-at", "1.5")
     assert json.loads(result.stdout)["poster_time"] == 1.5
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("args, problem", [
     (["--renditions", "720,abc"], "give heights like 1080,720,480"),
     (["--renditions", "721"], "even numbers"),
@@ -133,6 +139,7 @@ def test_clip_refuses_bad_options_in_one_line(tmp_path, args, problem):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.corpus
 def test_clip_of_a_broken_file_is_one_line(tmp_path):
     result = run_media_cli("clip", str(CORPUS / "video" / "broken" / "bogus.ogv"), "--out", str(tmp_path))
     assert result.returncode == 1
@@ -158,6 +165,7 @@ def test_ingest_reports_each_failure_and_a_summary(tmp_path, small_bundle):
     assert outcomes[1]["slug"] == "good-story"
 
 
+@pytest.mark.corpus
 def test_inspect_json_shows_every_family_the_choice_and_disagreements():
     result = run_media_cli("inspect", str(CORPUS / "images" / "exiftool" / "MWG.jpg"), "--json")
     assert result.returncode == 0, result.stderr
@@ -176,6 +184,7 @@ def test_inspect_of_a_text_file_is_one_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "photo.jpg" in result.stderr
 
 
+@pytest.mark.corpus
 def test_thumbs_json_lists_each_output_and_the_credit_used(tmp_path):
     source = CORPUS / "images" / "iptc" / "IPTC-PhotometadataRef-Std2021.1.jpg"
     result = run_media_cli("thumbs", str(source), "--out", str(tmp_path), "--widths", "320,640",
@@ -191,6 +200,7 @@ def test_thumbs_json_lists_each_output_and_the_credit_used(tmp_path):
         assert thumbnail["bytes"] == (tmp_path / thumbnail["path"].rsplit("/", 1)[1]).stat().st_size
 
 
+@pytest.mark.corpus
 def test_thumbs_crop_focus_and_credit_options(tmp_path):
     source = CORPUS / "images" / "iptc" / "IPTC-PhotometadataRef-Std2021.1.jpg"
     result = run_media_cli("thumbs", str(source), "--out", str(tmp_path), "--widths", "320",
@@ -202,6 +212,7 @@ def test_thumbs_crop_focus_and_credit_options(tmp_path):
     assert (thumbnail["format"], thumbnail["width"], thumbnail["height"]) == ("WEBP", 320, 320)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("args, problem", [
     (["--crop", "16x9"], "aspect ratio must be W:H"),
     (["--widths", "10"], "from 16 to 8192"),

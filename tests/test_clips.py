@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 
@@ -17,11 +16,11 @@ from media.video.loudness import measure_loudness
 from media.video.mp4 import moov_before_mdat, top_level_boxes
 from media.ffmpeg.info import InputLimits
 from media.ffmpeg.probe import probe
-from tests.conftest import CORPUS, make_clip
+from tests.conftest import make_clip
+from tests.corpus import CORPUS, corpus_manifest, corpus_params
 
 VIDEO = CORPUS / "video"
-MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-MEDIA_FILES = sorted(f["path"] for f in MANIFEST["files"]
+MEDIA_FILES = sorted(f["path"] for f in corpus_manifest()
                      if f["category"] in ("video", "video/broken", "audio"))
 # Display size after preparation, where it is the point of the file.
 UPRIGHT = {
@@ -42,7 +41,8 @@ def video_packet_hashes(path) -> list[str]:
             if line and not line.startswith("#")]
 
 
-@pytest.mark.parametrize("name", MEDIA_FILES)
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(MEDIA_FILES))
 def test_every_corpus_file_is_prepared_and_verified_or_refused_clearly(tmp_path, name):
     source = CORPUS / name
     before = file_hash(source)
@@ -70,6 +70,7 @@ def test_every_corpus_file_is_prepared_and_verified_or_refused_clearly(tmp_path,
         assert (main.width, main.height) == UPRIGHT[name]
 
 
+@pytest.mark.corpus
 def test_web_ready_clip_is_remuxed_with_identical_video_packets(tmp_path):
     source = VIDEO / "gizmo.mp4"
     result = prepare_clip(probe(source), tmp_path, ClipSettings(loudness_target=None))
@@ -77,6 +78,7 @@ def test_web_ready_clip_is_remuxed_with_identical_video_packets(tmp_path):
     assert video_packet_hashes(result.main.path) == video_packet_hashes(source)
 
 
+@pytest.mark.corpus
 def test_normalising_a_remux_re_encodes_only_the_audio(tmp_path):
     source = VIDEO / "gizmo.mp4"
     result = prepare_clip(probe(source), tmp_path, ClipSettings())
@@ -104,12 +106,14 @@ def test_moov_at_the_end_is_moved_to_the_front(tmp_path):
     assert boxes.index("moov") < boxes.index("mdat")
 
 
+@pytest.mark.corpus
 def test_clip_without_sound_stays_without_sound(tmp_path):
     result = prepare_clip(probe(VIDEO / "gizmo-noaudio.mp4"), tmp_path, FAST)
     assert not result.has_audio and not probe(result.main.path).has_audio
     assert result.loudness is None
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", ["small-shot.mp3", "small-shot.ogg", "detodos.webm", "small-shot.m4a"])
 def test_audio_only_input_becomes_a_fast_start_m4a_without_poster(tmp_path, name):
     result = prepare_clip(probe(CORPUS / "audio" / name), tmp_path, FAST)
@@ -119,6 +123,7 @@ def test_audio_only_input_becomes_a_fast_start_m4a_without_poster(tmp_path, name
     assert not result.of_kind("poster")
 
 
+@pytest.mark.corpus
 def test_renditions_and_webm_are_written_and_verified(tmp_path):
     settings = ClipSettings(preset="ultrafast", renditions=(480, 240), webm=True)
     result = prepare_clip(probe(VIDEO / "gizmo.mp4"), tmp_path, settings)
@@ -129,6 +134,7 @@ def test_renditions_and_webm_are_written_and_verified(tmp_path):
     assert probe(webm.path).audio_codec == "opus"
 
 
+@pytest.mark.corpus
 def test_posters_come_in_several_widths_as_jpeg_and_webp(tmp_path):
     result = prepare_clip(probe(VIDEO / "rabbit320.mp4"), tmp_path, FAST)
     posters = result.of_kind("poster")
@@ -137,6 +143,7 @@ def test_posters_come_in_several_widths_as_jpeg_and_webp(tmp_path):
         assert image.size == (320, 240)
 
 
+@pytest.mark.corpus
 def test_poster_time_can_be_given_and_is_checked(tmp_path):
     result = prepare_clip(probe(VIDEO / "gizmo.mp4"), tmp_path / "a", FAST, poster_at=2.5)
     assert result.poster_time == 2.5
@@ -145,6 +152,7 @@ def test_poster_time_can_be_given_and_is_checked(tmp_path):
     assert not (tmp_path / "b").exists()
 
 
+@pytest.mark.corpus
 def test_a_second_run_reuses_finished_outputs_without_ffmpeg(tmp_path):
     info = probe(VIDEO / "gizmo.mp4")
     first = prepare_clip(info, tmp_path, FAST)
@@ -155,6 +163,7 @@ def test_a_second_run_reuses_finished_outputs_without_ffmpeg(tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir() if p.is_file()} == stamps
 
 
+@pytest.mark.corpus
 def test_outputs_are_named_by_source_bytes_and_settings(tmp_path):
     digest = file_hash(VIDEO / "gizmo.mp4")
     assert output_key(digest, FAST, None) == output_key(digest, FAST, None)
@@ -164,6 +173,7 @@ def test_outputs_are_named_by_source_bytes_and_settings(tmp_path):
     assert result.main.path.name == f"{output_key(digest, FAST, None)}.mp4"
 
 
+@pytest.mark.corpus
 def test_a_killed_run_s_temporary_files_are_removed_by_the_next(tmp_path):
     info = probe(VIDEO / "gizmo.mp4")
     key = output_key(file_hash(info.path), FAST, None)
@@ -174,6 +184,7 @@ def test_a_killed_run_s_temporary_files_are_removed_by_the_next(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") and p.is_file()]
 
 
+@pytest.mark.corpus
 def test_two_preparations_of_the_same_clip_at_once_do_not_collide(tmp_path):
     info = probe(VIDEO / "rabbit320.webm")
     results, errors = [], []
@@ -194,6 +205,7 @@ def test_two_preparations_of_the_same_clip_at_once_do_not_collide(tmp_path):
     assert results[0].outputs == results[1].outputs
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("limits, problem", [
     (InputLimits(max_duration=3), "lasts 6 s, above the limit of 3 s"),
     (InputLimits(max_width=320, max_height=240), "picture is 560x320, above the limit"),
@@ -205,6 +217,7 @@ def test_input_limits_refuse_before_any_work(tmp_path, limits, problem):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.corpus
 def test_output_that_fails_verification_leaves_nothing_behind(tmp_path):
     # Its header claims 0.2 s, but ffmpeg writes 6 s from it: not what the source says.
     with pytest.raises(MediaError, match="failed verification"):

@@ -25,7 +25,7 @@ from media.video.clips import prepare_clip
 from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
 from media.ffmpeg.probe import probe
-from tests.conftest import CORPUS
+from tests.corpus import CORPUS
 
 
 class FifoTrap:
@@ -161,6 +161,7 @@ def test_concat_list_is_refused_and_its_file_never_read(tmp_path, fifo):
     assert not fifo.opened.is_set()
 
 
+@pytest.mark.corpus
 def test_image_sequence_pattern_is_not_expanded(tmp_path):
     frame = CORPUS / "images" / "exiftool" / "PNG.png"
     shutil.copy(frame, tmp_path / "frame001.png")
@@ -168,6 +169,7 @@ def test_image_sequence_pattern_is_not_expanded(tmp_path):
     assert_refused(tmp_path / "frame%03d.png")
 
 
+@pytest.mark.corpus
 def test_name_that_looks_like_a_protocol_is_read_as_a_local_file(tmp_path, listener):
     odd = tmp_path / "http:"
     odd.mkdir()
@@ -185,6 +187,7 @@ def test_zero_byte_file_is_refused(tmp_path):
     assert "empty.mp4" in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.corpus
 def test_truncated_mp4_is_refused(tmp_path):
     data = (CORPUS / "video" / "rabbit320.mp4").read_bytes()
     truncated = tmp_path / "truncated.mp4"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import struct
 from pathlib import Path
 
@@ -14,12 +13,11 @@ from media.errors import ImageError
 from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
                                   photo_metadata_of, pillow_guard, read_photo_metadata)
 from media.photos.images import open_image
+from tests.corpus import CORPUS, corpus_manifest, corpus_params
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IMAGES = CORPUS / "images"
 MANIFEST = {entry["path"].removeprefix("images/"): entry["properties"]
-            for entry in json.loads((CORPUS / "manifest.json").read_text("utf-8"))["files"]
-            if entry["path"].startswith("images/")}
+            for entry in corpus_manifest() if entry["path"].startswith("images/")}
 
 # exiftool tag names behind each field, in our precedence order (XMP, IPTC, EXIF).
 EXIFTOOL_KEYS = {
@@ -89,7 +87,8 @@ def _expected(credit_metadata: dict, keys: tuple[str, ...]) -> tuple[str | None,
     return None, None
 
 
-@pytest.mark.parametrize("name", CREDITED)
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(CREDITED))
 def test_credit_fields_match_exiftool_in_xmp_iptc_exif_order(name):
     meta = read_photo_metadata(IMAGES / name)
     for field, keys in EXIFTOOL_KEYS.items():
@@ -98,6 +97,7 @@ def test_credit_fields_match_exiftool_in_xmp_iptc_exif_order(name):
     assert not [w for w in meta.warnings if "malformed" in w]
 
 
+@pytest.mark.corpus
 def test_conflicting_families_are_reported_and_xmp_wins():
     meta = read_photo_metadata(IMAGES / "exiftool/MWG.jpg")
     assert meta.copyright == "RIGHT-XMP-Copyright"
@@ -109,6 +109,7 @@ def test_conflicting_families_are_reported_and_xmp_wins():
             "EXIF 'RIGHT1of2-EXIF-Creator; RIGHT2of2-EXIF-Creator'") in meta.warnings
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", CREDITED + ["exiftool/MWG.jpg"])
 def test_metadata_of_an_open_image_matches_reading_the_file(name):
     expected = read_photo_metadata(IMAGES / name)
@@ -121,6 +122,7 @@ def test_metadata_of_an_open_image_matches_reading_the_file(name):
     assert found.families == expected.families
 
 
+@pytest.mark.corpus
 def test_alt_text_and_caption_come_from_the_iptc_reference_image():
     meta = read_photo_metadata(IMAGES / "iptc/IPTC-PhotometadataRef-Std2021.1.jpg")
     assert meta.alt_text == "This is the Alt Text description to support accessibility in 2021.1"
@@ -129,12 +131,14 @@ def test_alt_text_and_caption_come_from_the_iptc_reference_image():
     assert meta.warnings == ()
 
 
-@pytest.mark.parametrize("name", sorted(n for n, p in MANIFEST.items()
-                                        if "pillow_open_error" not in p))
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(sorted(n for n, p in MANIFEST.items()
+                                                      if "pillow_open_error" not in p)))
 def test_odd_metadata_never_raises(name):
     assert isinstance(read_photo_metadata(IMAGES / name), PhotoMetadata)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", ["pillow/broken.png", "pillow/zero_width.gif"])
 def test_metadata_of_a_non_image_is_an_image_error(name):
     with pytest.raises(ImageError, match="not an image"):
@@ -224,7 +228,8 @@ def test_app13_goes_after_app0_and_app1_of_jpeg_streams_only():
         insert_jpeg_app13(b"\x89PNG\r\n\x1a\n", build_iptc_app13("C", None, None))
 
 
-@pytest.mark.parametrize("name", READABLE)
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(READABLE))
 def test_open_image_reports_format_and_upright_size(name):
     info = open_image(IMAGES / name)
     props = MANIFEST[name]
@@ -232,6 +237,7 @@ def test_open_image_reports_format_and_upright_size(name):
         props["format"], *props["display_size_after_exif_transpose"])
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name, message", BROKEN)
 def test_broken_images_raise_one_line_image_errors(name, message):
     path = IMAGES / name
@@ -241,6 +247,7 @@ def test_broken_images_raise_one_line_image_errors(name, message):
     assert caught.value.path == path
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("max_pixels", [1_000_000, 2_000_000])  # Pillow errors past 2x, warns 1x
 def test_pixel_limit_applies_per_call_and_is_restored(max_pixels):
     before = Image.MAX_IMAGE_PIXELS

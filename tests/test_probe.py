@@ -8,11 +8,12 @@ import pytest
 
 from media.errors import MediaError
 from media.ffmpeg.probe import parse_probe, probe
-from tests.conftest import CORPUS
+from tests.corpus import CORPUS
 
 VIDEO = CORPUS / "video"
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name, codec, size, has_audio, rotation", [
     ("gizmo.mp4", "h264", (560, 320), True, 0),
     ("gizmo-noaudio.mp4", "h264", (560, 320), False, 0),
@@ -31,11 +32,13 @@ def test_probe_reads_codec_size_audio_and_rotation(name, codec, size, has_audio,
     assert info.duration > 0
 
 
+@pytest.mark.corpus
 def test_rotated_clip_displays_upright():
     info = probe(VIDEO / "iphone_rotated.mov")
     assert info.display_size == (320, 568)
 
 
+@pytest.mark.corpus
 def test_audio_only_file_has_no_video():
     info = probe(CORPUS / "audio" / "small-shot.m4a")
     assert not info.has_video and info.has_audio
@@ -43,8 +46,8 @@ def test_audio_only_file_has_no_video():
 
 
 @pytest.mark.parametrize("path", [
-    VIDEO / "broken" / "bogus.ogv",
-    CORPUS / "images" / "exiftool" / "IPTC.jpg",
+    pytest.param(VIDEO / "broken" / "bogus.ogv", marks=pytest.mark.corpus),
+    pytest.param(CORPUS / "images" / "exiftool" / "IPTC.jpg", marks=pytest.mark.corpus),
     Path(__file__),
 ])
 def test_a_file_that_is_not_media_is_one_line_error_naming_it(path):
@@ -74,6 +77,7 @@ def test_cover_art_is_not_taken_for_video():
     assert not info.has_video and info.has_audio
 
 
+@pytest.mark.corpus
 def test_summary_has_the_cli_contract_fields():
     summary = probe(VIDEO / "gizmo.mp4").summary()
     assert {"format", "duration", "width", "height", "video_codec", "audio_codec", "has_audio",

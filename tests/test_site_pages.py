@@ -13,6 +13,7 @@ from articles import present
 from articles.bundle import BundleError, load_bundle
 from articles.ingest import ingest_bundle
 from articles.store import Library
+from tests.corpus import CORPUS
 from tests.test_ingest import replace_in_article
 
 BASE = "http://localhost"
@@ -180,8 +181,8 @@ def test_embed_url_is_the_embed_page(demo_library):
     assert "embedUrl" not in without["video"]
 
 
+@pytest.mark.corpus
 def test_audio_clip_without_poster_takes_the_photo_as_thumbnail(tmp_path, small_bundle):
-    from tests.conftest import CORPUS
     (small_bundle / "clip.mp4").unlink()
     (small_bundle / "clip.webm").write_bytes((CORPUS / "audio" / "detodos.webm").read_bytes())
     replace_in_article(small_bundle, "source: clip.mp4", "source: clip.webm")

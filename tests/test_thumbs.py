@@ -15,11 +15,10 @@ from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, i
                                   read_photo_metadata)
 from media.photos.thumbs import (DEFAULT_FORMATS, DEFAULT_WIDTHS, Thumbnail, ThumbSet, crop_box,
                           make_many, make_thumbnails, parse_aspect)
+from tests.corpus import CORPUS, corpus_manifest, corpus_params
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IMAGES = CORPUS / "images"
-ENTRIES = [entry for entry in json.loads((CORPUS / "manifest.json").read_text("utf-8"))["files"]
-           if entry["category"].startswith("image/")]
+ENTRIES = [entry for entry in corpus_manifest() if entry["category"].startswith("image/")]
 MANIFEST = {entry["path"].removeprefix("images/"): entry["properties"] for entry in ENTRIES}
 
 # What make_thumbnails says about the corpus files it cannot use (widths 48 and 96).
@@ -113,7 +112,8 @@ def test_defaults_are_the_published_ladder():
     assert DEFAULT_FORMATS == ("avif", "webp", "jpeg")
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(sorted(MANIFEST)))
 def test_every_corpus_image_yields_thumbnails_or_an_image_error(tmp_path, name):
     path = IMAGES / name
     if name in UNUSABLE:
@@ -140,6 +140,7 @@ def test_every_corpus_image_yields_thumbnails_or_an_image_error(tmp_path, name):
             assert 0x0112 not in im.getexif()
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("crop, focus", [(None, (0.5, 0.5)), ("1:1", (0.2, 0.7))])
 @pytest.mark.parametrize("kind", FORMATS)
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -157,7 +158,8 @@ def test_orientation_examples_match_the_orientation_1_photo(tmp_path, example, k
         assert _mean_difference(a, b) < 10
 
 
-@pytest.mark.parametrize("name", CREDITED)
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(CREDITED))
 def test_credit_survives_into_every_format(tmp_path, name):
     props = MANIFEST[name]["credit_metadata"]
     credit = next(props[key] for key in CREDIT_KEYS if props.get(key))
@@ -262,6 +264,7 @@ def test_explicit_credit_wins_and_empty_means_none(tmp_path):
             "Agence Newsreel", None, "© Source Rights", "A boat at dawn"), thumbnail.format
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name, tagged", [
     ("pillow/icc_profile_big.jpg", True),
     ("pillow/icc_profile.png", True),
@@ -280,6 +283,7 @@ def test_only_sources_with_a_profile_get_srgb_in_every_format(tmp_path, name, ta
             assert "sRGB" in ImageCms.getProfileDescription(profile)
 
 
+@pytest.mark.corpus
 def test_invalid_profile_is_dropped_in_every_format(tmp_path):
     source = tmp_path / "invalid-icc-profile.png"
     source.write_bytes((IMAGES / "firefox/invalid-icc-profile.jpg").read_bytes())
@@ -311,6 +315,7 @@ def test_jpeg_of_transparent_or_sixteen_bit_sources(tmp_path, mode, value, optio
         assert _near(im.getpixel((10, 10)), expected, tolerance=3)
 
 
+@pytest.mark.corpus
 def test_cmyk_without_profile_is_converted_to_rgb(tmp_path):
     path = IMAGES / "pillow/pil_sample_cmyk.jpg"
     result = make_thumbnails(path, tmp_path, "p", formats=("jpeg",))
@@ -321,6 +326,7 @@ def test_cmyk_without_profile_is_converted_to_rgb(tmp_path):
         assert sum(ImageStat.Stat(ImageChops.difference(im, expected)).mean) / 3 < 10
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("max_pixels", [1_000_000, 2_000_000])  # Pillow errors past 2x, warns 1x
 def test_pixel_limit_applies_per_call_and_is_restored(tmp_path, max_pixels):
     before = Image.MAX_IMAGE_PIXELS
