@@ -14,13 +14,13 @@ from .read import (
     parse_captions,
     read_caption_text,
 )
+from .timecodes import format_clock, format_timestamp
 from .transcript import (
     Transcript,
     build_full_transcript,
     build_transcript,
     cue_plain_text,
     cue_speaker,
-    format_clock,
     transcript_html,
     transcript_json,
     transcript_text,
@@ -32,7 +32,7 @@ from .webvtt_parser import (
     parse_webvtt,
     parse_webvtt_file,
 )
-from .write import format_timestamp, sorted_cues, to_srt, to_webvtt
+from .write import sorted_cues, to_srt, to_webvtt
 
 __all__ = [
     "MAX_CAPTION_BYTES",
