@@ -5,9 +5,13 @@ from __future__ import annotations
 import math
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+import captions
 from captions.errors import CaptionError
 from captions.timecodes import (
     LENIENT_WEBVTT_TIME,
@@ -30,6 +34,7 @@ from captions.timecodes import (
 )
 from media.demo_content import STORIES, TRANSLATIONS
 
+ROOT = Path(__file__).resolve().parents[1]
 NOT_FINITE = [math.nan, math.inf, -math.inf]
 
 
@@ -271,3 +276,27 @@ def test_parse_seconds(text, seconds):
 def test_parse_seconds_refuses_anything_else(text):
     with pytest.raises(ValueError):
         parse_seconds(text)
+
+
+def test_importing_timecodes_leaves_the_caption_readers_unloaded():
+    # media's progress bar imports this module, and media commands start
+    # without webvtt-py, langcodes and the caption readers
+    code = ("import sys, captions.timecodes; print(' '.join(sorted(m for m in sys.modules"
+            " if m.split('.')[0] in ('captions', 'webvtt', 'langcodes'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.split()
+    assert loaded == ["captions", "captions.cue_html", "captions.errors", "captions.models",
+                      "captions.timecodes"]
+
+
+def test_every_name_of_the_captions_package_resolves():
+    from captions.cue_html import cue_html
+
+    assert all(callable(getattr(captions, name)) for name in captions.__all__
+               if name != "MAX_CAPTION_BYTES")
+    assert captions.MAX_CAPTION_BYTES == 5 * 1024 * 1024
+    assert set(captions.__all__) <= set(dir(captions))
+    # the module of the same name does not hide the function
+    assert captions.cue_html is cue_html
+    with pytest.raises(AttributeError):
+        captions.no_such_name  # noqa: B018
