@@ -11,21 +11,12 @@ import math
 
 from markupsafe import Markup
 
-from captions.transcript import format_clock
+from captions.timecodes import format_clock, iso_duration_whole
 
 from . import languages
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
-
-
-def iso_duration(seconds: float) -> str:
-    """Return an ISO 8601 duration such as ``PT32S`` or ``PT1M5S`` (whole seconds)."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-    return text + (f"{secs}S" if secs or text == "PT" else "")
 
 
 def long_date(iso: str) -> str:
@@ -103,7 +94,7 @@ def video_model(video: dict | None, url, language: str | None = None) -> dict | 
         "sources": [{**source, "url": url(source["src"])} for source in video["sources"]],
         "poster_url": url(poster["src"]) if poster else None,
         "clock": format_clock(video["duration"]),
-        "iso_duration": iso_duration(video["duration"]),
+        "iso_duration": iso_duration_whole(video["duration"]),
         "size_text": file_size(video["size"]),
         "tracks": tracks,
         "extra_tracks": extra,
@@ -225,7 +216,8 @@ def structured_data(document: dict, media_url, page_url: str, embed_url: str | N
     if video:
         clip = {"@type": "AudioObject" if video["kind"] == "audio" else "VideoObject",
                 "name": video["title"], "description": document["summary"],
-                "uploadDate": document["published"], "duration": iso_duration(video["duration"]),
+                "uploadDate": document["published"],
+                "duration": iso_duration_whole(video["duration"]),
                 "contentUrl": media_url(video["src"]), "encodingFormat": video["type"]}
         if embed_url:
             clip["embedUrl"] = embed_url
@@ -266,7 +258,7 @@ def search_model(results) -> dict:
             "language": document["language"], "dir": document.get("dir", "ltr"),
             "published": document["published"], "date_text": long_date(document["published"]),
             "video": {"kind": video["kind"], "clock": format_clock(video["duration"]),
-                      "iso_duration": iso_duration(video["duration"])} if video else None,
+                      "iso_duration": iso_duration_whole(video["duration"])} if video else None,
             "moments": [{"kind": moment.kind, "second": int(moment.start),
                          "clock": format_clock(moment.start), "language": moment.language,
                          "dir": languages.direction(moment.language),

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import webvtt  # noqa: E402  (path set up above)
 
-from captions import cue_html, load_captions, write  # noqa: E402
+from captions import cue_html, load_captions, timecodes, write  # noqa: E402
 from captions.quality import check_track  # noqa: E402
 from captions.transcript import build_full_transcript  # noqa: E402
 from captions.webvtt_parser import parse_webvtt_file  # noqa: E402
@@ -60,8 +60,8 @@ def two_hour_file(path: Path, cues: int, seed: int = 7) -> Path:
         second = rng.choice(PHRASES)
         voice = f"<v {rng.choice(SPEAKERS)}>" if rng.random() < 0.5 else ""
         settings = " line:85% align:center" if number % 10 == 0 else ""
-        blocks.append(f"cue-{number}\n{write.format_timestamp(start)} --> "
-                      f"{write.format_timestamp(end)}{settings}\n{voice}{first},\n{second}.")
+        blocks.append(f"cue-{number}\n{timecodes.format_timestamp(start)} --> "
+                      f"{timecodes.format_timestamp(end)}{settings}\n{voice}{first},\n{second}.")
     path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
     return path
 

@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .errors import CaptionError
+from .timecodes import normalise_webvtt_timestamp
+
 # Every tag runs from "<" to the first ">" or the end of the text: no tokenizer
 # state lets a ">" through, and a character reference never consumes one.
 _TOKEN = re.compile(r"<([^>]*)>?|([^<]+)")
 # tag name, then ".class" parts, then whatever follows the first whitespace
 _START_TAG = re.compile(r"([^\t\n\f .]+)([^\t\n\f ]*)(?:[\t\n\f ](.*))?", re.DOTALL)
-_TIMESTAMP = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?\.([0-9]{3})")
 _LONG_DECIMAL = re.compile(r"(&#)0*[1-9][0-9]{7,}")
 _LONG_HEX = re.compile(r"(&#[xX])0*[1-9A-Fa-f][0-9A-Fa-f]{6,}")
 _ASCII_WHITESPACE = re.compile(r"[\t\n\f\r ]+")
@@ -185,22 +187,10 @@ def _events(text: str) -> Iterator[tuple[int, str, tuple[str, ...], str]]:
 
 def _timestamp(body: str) -> str | None:
     """Return a timestamp tag's value as HH:MM:SS.mmm, or None if it is not valid."""
-    match = _TIMESTAMP.fullmatch(body)
-    if match is None:
+    try:
+        return normalise_webvtt_timestamp(body)
+    except CaptionError:
         return None
-    first, second, third, millis = match.groups()
-    if third is None:
-        # a first field that cannot be minutes is hours, and then seconds are missing
-        if len(first) != 2 or int(first) > 59:
-            return None
-        hours, minutes, seconds = "0", first, second
-    else:
-        hours, minutes, seconds = first, second, third
-    if int(minutes) > 59 or int(seconds) > 59:
-        return None
-    # kept as digits: int() refuses strings of more than 4,300 digits
-    hours = hours.lstrip("0").rjust(2, "0")
-    return f"{hours}:{minutes}:{seconds}.{millis}"
 
 
 def _decode(value: str) -> str:

@@ -55,6 +55,7 @@ from .errors import CaptionError
 from .models import CaptionTrack, Cue
 from .profiles import DEFAULT_PROFILE, QualityProfile, get_profile
 from .read import load_captions
+from .timecodes import format_clock_millis
 from .transcript import cue_plain_text
 
 Severity = Literal["error", "warning"]
@@ -224,12 +225,12 @@ def _timing_problems(cues: Sequence[Cue], file: str, limits: QualityProfile,
         duration = cue.end - cue.start
         if previous_start is not None and cue.start < previous_start - _EPSILON:
             yield Problem(file, cue.line, "warning", "unsorted",
-                          f"starts at {_clock(cue.start)}, before the previous cue "
-                          f"(at {_clock(previous_start)})")
+                          f"starts at {format_clock_millis(cue.start)}, before the previous cue "
+                          f"(at {format_clock_millis(previous_start)})")
         elif shown_until is not None and cue.start < shown_until - _EPSILON:
             yield Problem(file, cue.line, "warning", "overlap",
-                          f"starts at {_clock(cue.start)}, while an earlier cue is shown "
-                          f"until {_clock(shown_until)}")
+                          f"starts at {format_clock_millis(cue.start)}, while an earlier "
+                          f"cue is shown until {format_clock_millis(shown_until)}")
         elif shown_until is not None and _EPSILON < cue.start - shown_until < min_gap - _EPSILON:
             gap = cue.start - shown_until
             yield Problem(file, cue.line, "warning", "gap-too-small",
@@ -240,8 +241,8 @@ def _timing_problems(cues: Sequence[Cue], file: str, limits: QualityProfile,
             never = cue.start >= clip_duration - _EPSILON
             yield Problem(file, cue.line, "error" if never else "warning", "past-end",
                           f"{'starts' if never else 'ends'} at "
-                          f"{_clock(cue.start if never else cue.end)}, after the clip ends "
-                          f"at {_clock(clip_duration)}"
+                          f"{format_clock_millis(cue.start if never else cue.end)}, "
+                          f"after the clip ends at {format_clock_millis(clip_duration)}"
                           + (" and is never shown" if never else ""))
         if duration <= _EPSILON:
             yield Problem(file, cue.line, "error", "too-short",
@@ -295,7 +296,7 @@ def _no_caption_problems(cues: Sequence[Cue], sound: Iterable[tuple[float, float
     for start, end in _uncovered(sorted(sound), _covered(cues)):
         if end - start > limits.max_uncaptioned + _EPSILON:
             yield Problem(file, None, "warning", "no-caption",
-                          f"sound from {_clock(start)} to {_clock(end)} "
+                          f"sound from {format_clock_millis(start)} to {format_clock_millis(end)} "
                           f"({end - start:.1f} s) has no caption")
 
 
@@ -349,14 +350,5 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _clock(seconds: float) -> str:
-    """Return seconds as "M:SS.mmm", or "H:MM:SS.mmm" from an hour on."""
-    millis = max(0, round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    clock = f"{minutes}:{rest / 1000:06.3f}"
-    return f"{hours}:{minutes:02d}:{rest / 1000:06.3f}" if hours else clock
-
-
 def _span(start: float, end: float) -> str:
-    return f"{_clock(start)} --> {_clock(end)}"
+    return f"{format_clock_millis(start)} --> {format_clock_millis(end)}"

@@ -22,6 +22,13 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from .errors import CaptionError, location
 from .models import CaptionTrack, Cue
+from .timecodes import (
+    LENIENT_WEBVTT_TIME,
+    SBV_TIME,
+    SRT_TIME,
+    lenient_webvtt_time_in_range,
+    srt_timestamp_millis,
+)
 
 MAX_CAPTION_BYTES = 5 * 1024 * 1024
 FORMATS = {".vtt": "vtt", ".srt": "srt", ".sbv": "sbv"}
@@ -40,15 +47,11 @@ _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")
 
 _VTT_SIGNATURE = re.compile(r"WEBVTT(?:[ \t].*)?")
-# as lenient as webvtt-py, which accepts unpadded fields such as 0:0:13.540
-_VTT_TIME = r"(?:\d{1,10}:)?\d{1,2}:\d{1,2}\.\d{1,3}"
-_VTT_TIMING = re.compile(rf"\s*({_VTT_TIME})\s*-->\s*({_VTT_TIME})")
+_VTT_TIMING = re.compile(rf"\s*({LENIENT_WEBVTT_TIME})\s*-->\s*({LENIENT_WEBVTT_TIME})")
 _VTT_BLOCK_KEYWORD = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
-_SRT_TIME = r"\d{1,10}:\d{1,2}:\d{1,2}[,.]\d{1,3}"
-_SRT_TIMING = re.compile(rf"\s*({_SRT_TIME})\s*-->\s*({_SRT_TIME})(?:\s|$)")
+_SRT_TIMING = re.compile(rf"\s*({SRT_TIME})\s*-->\s*({SRT_TIME})(?:\s|$)")
 _SRT_INDEX = re.compile(r"\s*[0-9]+\s*")
-_SBV_TIME = r"\d{1,10}:\d{1,2}:\d{1,2}\.\d{3}"
-_SBV_TIMING = re.compile(rf"\s*({_SBV_TIME}),({_SBV_TIME})")
+_SBV_TIMING = re.compile(rf"\s*({SBV_TIME}),({SBV_TIME})")
 _LOOKS_LIKE_TIME = re.compile(r"\s*\d+:\d")
 
 
@@ -214,7 +217,7 @@ def _check_vtt(lines: list[str], path: Path | None) -> tuple[str, ...]:
     for number, line in enumerate(lines, 1):
         if "-->" in line:
             match = _VTT_TIMING.match(line)
-            if not match or not all(_vtt_time_in_range(t) for t in match.groups()):
+            if not match or not all(lenient_webvtt_time_in_range(t) for t in match.groups()):
                 raise CaptionError(f"invalid cue timings {_quote(line)}", path, number)
     warnings = []
     seen_cue = False
@@ -232,12 +235,6 @@ def _check_vtt(lines: list[str], path: Path | None) -> tuple[str, ...]:
             warnings.append(f"{location(path, number)}: text before the first cue "
                             f"is ignored: {_quote(block[0])}")
     return tuple(warnings)
-
-
-def _vtt_time_in_range(time: str) -> bool:
-    """Return whether the minutes and seconds of a WebVTT time are below 60."""
-    *_, minutes, seconds = time.split(":")
-    return int(minutes) < 60 and int(seconds.split(".")[0]) < 60
 
 
 def _prepare_srt(lines: list[str], path: Path | None) -> tuple[list[str], list[int]]:
@@ -336,7 +333,7 @@ def _align_dropped(captions: list[webvtt.Caption], timing_lines: list[int],
         match = pattern.match(source[number - 1])
         if match is None:
             return [], []
-        start, end = (_srt_milliseconds(time) for time in match.groups())
+        start, end = (srt_timestamp_millis(time) for time in match.groups())
         if (position < len(captions)
                 and captions[position].start_time.in_milliseconds() == start
                 and captions[position].end_time.in_milliseconds() == end):
@@ -345,13 +342,6 @@ def _align_dropped(captions: list[webvtt.Caption], timing_lines: list[int],
         else:
             dropped.append(Cue(start=start / 1000, end=end / 1000, text="", line=number))
     return (kept, dropped) if position == len(captions) else ([], [])
-
-
-def _srt_milliseconds(time: str) -> int:
-    """Return an SRT or SBV time in milliseconds, read as webvtt-py reads it."""
-    # the milliseconds are a number, so "07,5" is 5 milliseconds
-    hours, minutes, seconds, millis = (int(part) for part in re.split("[:,.]", time))
-    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
 
 
 def _order_warnings(cues: tuple[Cue, ...], path: Path | None) -> tuple[str, ...]:

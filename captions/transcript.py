@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
 import re
 import unicodedata
 from bisect import bisect_right
@@ -11,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .models import Cue, TranscriptParagraph
+from .timecodes import format_clock, iso_duration
 from .tracks import check_language, text_direction
 
 # tags start with a letter or "/", or are timestamps such as <00:00:01.000>;
@@ -181,26 +181,6 @@ def _paragraphs(drafts: list[_Draft]) -> list[TranscriptParagraph]:
         previous_speaker = draft.speaker
         paragraphs.append(TranscriptParagraph(draft.start, draft.end, text))
     return paragraphs
-
-
-def format_clock(seconds: float) -> str:
-    """Return a clock reading such as "0:32", "1:05" or "1:02:03", seconds floored."""
-    total = max(0, math.floor(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{minutes}:{secs:02d}"
-
-
-def iso_duration(seconds: float) -> str:
-    """Return an HTML duration such as "PT32S" or "PT1H2M3.5S", to the millisecond."""
-    millis = max(0, round(seconds * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs = f"{millis / 1000:.3f}".rstrip("0").rstrip(".")
-    return ("PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-            + f"{secs}S")
 
 
 def _shown(section: TranscriptSection) -> Iterator[tuple[TranscriptBlock, str | None]]:

@@ -39,22 +39,17 @@ import re
 from dataclasses import dataclass
 
 from .cue_settings import CueSettingValues, parse_cue_settings
+from .errors import CaptionError
 from .read import read_caption_text
 from .regions import SpecRegion, parse_region_settings
+from .timecodes import WEBVTT_TIMESTAMP, webvtt_timestamp_seconds
 
 __all__ = ["ParsedWebVTT", "SpecCue", "SpecRegion", "parse_webvtt",
            "parse_webvtt_file"]
 
 _WS = "[ \t\n\f\r]*"
-# "collect a WebVTT timestamp" as one pattern: hours of any length, or none
-# when the first field is two digits up to 59; then two-digit minutes and
-# seconds up to 59 and exactly three fraction digits, the spec reading each
-# run of digits whole before checking its length
-_TIMESTAMP = r"(?:([0-9]+):)?([0-5][0-9]):([0-5][0-9])\.([0-9]{3})(?![0-9])"
-_TIMINGS = re.compile(f"{_WS}{_TIMESTAMP}{_WS}-->{_WS}{_TIMESTAMP}")
+_TIMINGS = re.compile(f"{_WS}{WEBVTT_TIMESTAMP}{_WS}-->{_WS}{WEBVTT_TIMESTAMP}")
 _REGION_HEADER = re.compile(f"REGION{_WS}")
-# past this many digits of hours a time is far beyond the largest double
-_MAX_HOUR_DIGITS = 400
 
 
 @dataclass(frozen=True)
@@ -276,23 +271,11 @@ class _BlockParser:
         match = _TIMINGS.match(line)
         if not match:
             return None
-        start = _seconds(match[1], match[2], match[3], match[4])
-        end = _seconds(match[5], match[6], match[7], match[8])
-        if start is None or end is None:
+        try:
+            start = webvtt_timestamp_seconds(match[1], match[2], match[3], match[4])
+            end = webvtt_timestamp_seconds(match[5], match[6], match[7], match[8])
+        except CaptionError:
+            # a time past the largest double is no timestamp
             return None
         settings = parse_cue_settings(line[match.end():], self.regions_by_id)
         return start, end, settings
-
-
-def _seconds(hours: str | None, minutes: str, seconds: str,
-             fraction: str) -> float | None:
-    """Return the time in seconds of a timestamp's fields, None past the largest double."""
-    hours = (hours or "").lstrip("0") or "0"
-    if len(hours) > _MAX_HOUR_DIGITS:
-        return None
-    milliseconds = ((int(hours) * 60 + int(minutes)) * 60 + int(seconds)) * 1000
-    try:
-        # integer true division rounds once, to the nearest double
-        return (milliseconds + int(fraction)) / 1000
-    except OverflowError:
-        return None

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import html
-import math
 import re
 
 from webvtt.errors import MalformedCaptionError
 from webvtt.models import CueSettings
 
 from .models import CaptionTrack, Cue
+from .timecodes import format_srt_timestamp, format_timestamp
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # every WebVTT tag except <b>, <i>, <u> and their end tags, with any classes
 _SRT_DROPPED_TAG = re.compile(r"<(?!/?[biu](?:\.[^<>]*)?>)(?:/?[A-Za-z][^<>]*|\d[\d:.]*)>")
 _SRT_VOICE = re.compile(r"<v(?:\.[^\s<>]*)?(?:[ \t]([^<>]*))?>")
 _SRT_CLASSES = re.compile(r"<(/?[biu])\.[^<>]*>")
-
-
-def format_timestamp(seconds: float) -> str:
-    """Return seconds as a WebVTT timestamp such as "00:01:02.345".
-
-    :raises ValueError: if seconds is not a finite number
-    """
-    if not math.isfinite(seconds):
-        raise ValueError(f"cannot write {seconds!r} seconds as a timestamp")
-    # halves round up, as webvtt-py does, rather than to the even millisecond
-    total = max(0, math.floor(seconds * 1000 + 0.5))
-    hours, rest = divmod(total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def to_webvtt(track: CaptionTrack) -> str:
@@ -52,7 +37,7 @@ def to_srt(track: CaptionTrack) -> str:
     """
     blocks = []
     for number, cue in enumerate(sorted_cues(track), 1):
-        times = f"{_srt_timestamp(cue.start)} --> {_srt_timestamp(cue.end)}"
+        times = f"{format_srt_timestamp(cue.start)} --> {format_srt_timestamp(cue.end)}"
         lines = [_srt_text(line) for line in _LINE_BREAK.split(cue.text)]
         blocks.append("\n".join([str(number), times, *(line for line in lines if line.strip())]))
     return "\n\n".join(blocks) + "\n"
@@ -61,11 +46,6 @@ def to_srt(track: CaptionTrack) -> str:
 def sorted_cues(track: CaptionTrack) -> list[Cue]:
     """Return the cues in time order; cues starting together keep their file order."""
     return sorted(track.cues, key=lambda cue: (cue.start, cue.end))
-
-
-def _srt_timestamp(seconds: float) -> str:
-    """Return seconds as an SRT timestamp such as "00:01:02,345"."""
-    return format_timestamp(seconds).replace(".", ",")
 
 
 def _srt_text(line: str) -> str:

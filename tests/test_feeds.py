@@ -13,8 +13,9 @@ from bs4 import BeautifulSoup
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
+from captions.timecodes import format_timestamp
 from tests.test_ingest import replace_in_article
-from web.feeds import rfc822, timestamp, transcript_line
+from web.feeds import rfc822, transcript_line
 
 MEDIA = "{http://search.yahoo.com/mrss/}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -187,7 +188,7 @@ def test_dates_are_rfc_822(iso, expected):
 @pytest.mark.parametrize("seconds, expected", [
     (0, "00:00:00.000"), (0.5, "00:00:00.500"), (61.25, "00:01:01.250"), (3725.0, "01:02:05.000")])
 def test_media_text_times_are_clock_times(seconds, expected):
-    assert timestamp(seconds) == expected
+    assert format_timestamp(seconds) == expected
 
 
 @pytest.mark.parametrize("paragraph, expected", [

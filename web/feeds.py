@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 
 from flask import Flask, Response, current_app, url_for
 
+from captions.timecodes import format_timestamp
+
 from .caching import cached_page
 from .common import external_media_url, library
 
@@ -46,14 +48,6 @@ def moment(iso: str) -> dt.datetime:
 def rfc822(iso: str) -> str:
     """Return an ISO 8601 timestamp as RSS wants it: ``Fri, 20 Nov 2026 07:30:00 +0100``."""
     return email.utils.format_datetime(moment(iso))
-
-
-def timestamp(seconds: float) -> str:
-    """Return ``HH:MM:SS.mmm``, the clock Media RSS uses for ``media:text`` start and end."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes) -> ET.Element:
@@ -124,8 +118,8 @@ def _clip(item: ET.Element, document: dict, video: dict, media_url) -> None:
         for section in track.get("transcript", ()):
             for paragraph in section["paragraphs"]:
                 _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
-                     lang=track["language"], start=timestamp(paragraph["start"]),
-                     end=timestamp(paragraph["end"]))
+                     lang=track["language"], start=format_timestamp(paragraph["start"]),
+                     end=format_timestamp(paragraph["end"]))
 
 
 def transcript_line(paragraph: dict) -> str:

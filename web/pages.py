@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from flask import Flask, abort, render_template, request, url_for
 
 from articles import present
+from captions.timecodes import parse_seconds
 
 from .caching import cached_page
 from .common import external_media_url, library, media_url
@@ -53,9 +52,7 @@ def start_time(value: str | None, video: dict | None) -> float | None:
     if value is None or video is None:
         return None
     try:
-        seconds = float(value)
+        seconds = parse_seconds(value)
     except ValueError:
-        abort(400, description="The start time ?t= must be a number of seconds.")
-    if not math.isfinite(seconds) or seconds < 0:
         abort(400, description="The start time ?t= must be a number of seconds.")
     return min(seconds, video["duration"])

@@ -16,6 +16,13 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
+from captions.timecodes import (
+    format_sbv_timestamp,
+    format_srt_timestamp,
+    format_timestamp,
+)
+
+
 from media.demo import pictures
 
 from media.ffmpeg import tools
@@ -52,16 +59,9 @@ def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: i
             *video_options, *audio_options, "-shortest", "-f", "mp4", str(output)]
 
 
-def _timestamp(seconds: float, separator: str = ".") -> str:
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
-
-
 def to_vtt(cues: list[tuple[float, float, str]]) -> str:
     """Return WebVTT text for (start, end, text) cues."""
-    blocks = [f"{_timestamp(s)} --> {_timestamp(e)}\n{t}" for s, e, t in cues]
+    blocks = [f"{format_timestamp(s)} --> {format_timestamp(e)}\n{t}" for s, e, t in cues]
     return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
 
 
@@ -70,19 +70,17 @@ def to_srt(cues: list[tuple[float, float, str]]) -> str:
     blocks = []
     for number, (start, end, text) in enumerate(cues, start=1):
         plain = text.split(">", 1)[1] if text.startswith("<v ") else text
-        blocks.append(f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{plain}")
+        times = f"{format_srt_timestamp(start)} --> {format_srt_timestamp(end)}"
+        blocks.append(f"{number}\n{times}\n{plain}")
     return "\n\n".join(blocks) + "\n"
 
 
 def to_sbv(cues: list[tuple[float, float, str]]) -> str:
     """Return YouTube SBV text for (start, end, text) cues."""
-    def stamp(seconds: float) -> str:
-        hours, rest = _timestamp(seconds).split(":", 1)
-        return f"{int(hours)}:{rest}"  # SBV writes unpadded hours: 0:00:03.500
     blocks = []
     for start, end, text in cues:
         plain = text.split(">", 1)[1] if text.startswith("<v ") else text
-        blocks.append(f"{stamp(start)},{stamp(end)}\n{plain}")
+        blocks.append(f"{format_sbv_timestamp(start)},{format_sbv_timestamp(end)}\n{plain}")
     return "\n\n".join(blocks) + "\n"
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+from captions.timecodes import format_clock, parse_ffmpeg_time
 
 # ffmpeg names these "_ms" but, for historical reasons, prints microseconds in
 # both; out_time is the same instant as HH:MM:SS.ffffff.
@@ -50,19 +51,6 @@ class Progress:
         return None
 
 
-def parse_clock(text: str) -> float | None:
-    """Return seconds for ``[-]HH:MM:SS.ffffff``; None for ``N/A`` or anything unreadable."""
-    sign = -1.0 if text.startswith("-") else 1.0
-    parts = text.lstrip("-").split(":")
-    if len(parts) != 3:
-        return None
-    try:
-        hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
-    except ValueError:
-        return None
-    return sign * (hours * 3600 + minutes * 60 + seconds)
-
-
 def parse_speed(text: str) -> float | None:
     """Return the factor of ``"2.01x"``; None for ``N/A`` or anything unreadable."""
     text = text.strip().removesuffix("x").strip()
@@ -93,7 +81,7 @@ class ProgressParser:
         if key in _MICROSECOND_KEYS:
             self._take_seconds(_float_or_none(value), scale=1e-6)
         elif key == "out_time":
-            self._take_seconds(parse_clock(value))
+            self._take_seconds(parse_ffmpeg_time(value))
         elif key == "speed":
             self._speed = parse_speed(value)
         elif key == "progress":
@@ -108,12 +96,6 @@ class ProgressParser:
             self._seconds = max(self._seconds, value * scale)
 
 
-def format_clock(seconds: float) -> str:
-    """Return ``m:ss`` (or ``h:mm:ss`` from an hour on) for a number of seconds."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def render_line(label: str, progress: Progress, width: int = 20) -> str:
