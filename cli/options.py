@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from media.ffmpeg.commands import ClipSettings
-from media.ffmpeg.progress import Progress, ProgressBar
+from media.ffmpeg.progress import Progress
 
 
 class ProgressBars:
-    """Draws one progress bar per ffmpeg step on a terminal; nothing elsewhere."""
+    """Draws one click progress bar per ffmpeg step on a terminal's stderr; nothing elsewhere."""
 
     def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.bar: ProgressBar | None = None
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None  # click's bar while a step runs
+        self.label: str | None = None
+        self.shown = 0
 
     def __call__(self, label: str, progress: Progress) -> None:
-        if not self.enabled:
+        if not self.enabled or not progress.total:
             return
-        if self.bar is None or self.bar.label != label:
+        if self.bar is None or self.label != label:
             self.close()
-            self.bar = ProgressBar(label)
-        self.bar.update(progress)
+            # Milliseconds of output, so the bar and its ETA move smoothly.
+            self.bar = click.progressbar(length=round(progress.total * 1000), label=label,
+                                         file=sys.stderr, show_eta=True, show_percent=True)
+            self.bar.__enter__()
+            self.label, self.shown = label, 0
+        done = min(round(progress.seconds * 1000), self.bar.length)
+        if done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
 
     def close(self) -> None:
+        """End the current bar's line, if one is drawn; safe to call twice."""
         if self.bar is not None:
-            self.bar.close()
+            self.bar.__exit__(None, None, None)
             self.bar = None
 
 

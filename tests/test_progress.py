@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import io
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 
-from media.ffmpeg.progress import (Progress, ProgressBar, ProgressParser, format_clock,
-                            render_line)
+from media.ffmpeg.progress import Progress, ProgressParser
+from tests.conftest import ROOT, make_clip, run_media_cli
 
 FIRST_BLOCK = """\
 frame=1
@@ -129,98 +132,47 @@ def test_parser_measures_elapsed_wall_time_with_its_clock():
     assert progress.elapsed == pytest.approx(4.0)
 
 
-@pytest.mark.parametrize("progress, fraction, eta", [
-    (Progress(seconds=16, total=32, speed=2.0, done=False), 0.5, 8.0),
-    (Progress(seconds=8, total=32, speed=None, done=False, elapsed=2.0), 0.25, 6.0),
-    (Progress(seconds=8, total=32, speed=0.0, done=False, elapsed=4.0), 0.25, 12.0),
-    (Progress(seconds=0, total=32, speed=None, done=False, elapsed=3.0), 0.0, None),
-    (Progress(seconds=40, total=32, speed=1.0, done=False), 1.0, 0.0),
-    (Progress(seconds=31.9, total=32, speed=1.0, done=True), 1.0, 0.0),
-    (Progress(seconds=5, total=None, speed=1.0, done=False), None, None),
-    (Progress(seconds=5, total=0.0, speed=1.0, done=False), None, None),
+@pytest.mark.parametrize("progress, fraction", [
+    (Progress(seconds=16, total=32, speed=2.0, done=False), 0.5),
+    (Progress(seconds=8, total=32, speed=None, done=False, elapsed=2.0), 0.25),
+    (Progress(seconds=0, total=32, speed=None, done=False, elapsed=3.0), 0.0),
+    (Progress(seconds=40, total=32, speed=1.0, done=False), 1.0),
+    (Progress(seconds=31.9, total=32, speed=1.0, done=True), 1.0),
+    (Progress(seconds=5, total=None, speed=1.0, done=False), None),
+    (Progress(seconds=5, total=0.0, speed=1.0, done=False), None),
 ])
-def test_fraction_and_eta(progress, fraction, eta):
+def test_fraction(progress, fraction):
     assert progress.fraction == (None if fraction is None else pytest.approx(fraction))
-    assert progress.eta == (None if eta is None else pytest.approx(eta))
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (0, "0:00"), (8.9, "0:08"), (75, "1:15"), (3600, "1:00:00"), (3725, "1:02:05"), (-3, "0:00"),
-])
-def test_clock_format(seconds, text):
-    assert format_clock(seconds) == text
+def test_clip_on_a_terminal_draws_a_progress_bar_on_stderr(tmp_path):
+    """A real terminal (a pty) gets click's bar with the step's label, percentage and ETA."""
+    clip = make_clip(tmp_path / "bar.mp4", seconds=3.0)
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "media", "clip", str(clip), "--out",
+                                    str(tmp_path / "out"), "--no-loudness"], cwd=ROOT,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=secondary)
+        os.close(secondary)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # the terminal closed: the process ended
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(timeout=300) == 0
+    finally:
+        os.close(primary)
+    text = output.decode("utf-8", "replace")
+    assert "bar.mp4" in text and "100%" in text, text
 
 
-def test_bar_line_shows_bar_percentage_times_and_eta():
-    line = render_line("clip.mp4", Progress(seconds=16, total=32, speed=2.0, done=False))
-    assert line == "clip.mp4  [##########----------]   50%  0:16 / 0:32  ETA 0:08"
-
-
-def test_bar_line_without_total_shows_time_and_speed():
-    line = render_line("clip.mp4", Progress(seconds=75, total=None, speed=1.5, done=False))
-    assert line == "clip.mp4  1:15  1.50x"
-
-
-def test_forced_bar_draws_with_carriage_returns_and_ends_with_newline():
-    stream = io.StringIO()
-    with ProgressBar("clip.mp4", stream=stream, force=True, interval=0) as bar:
-        bar.update(Progress(seconds=16, total=32, speed=2.0, done=False))
-        bar.update(Progress(seconds=32, total=32, speed=2.0, done=True))
-    text = stream.getvalue()
-    assert text.startswith("\rclip.mp4  [")
-    assert " 50%" in text and "ETA 0:08" in text
-    assert "100%" in text
-    assert text.endswith("\n") and text.count("\n") == 1
-    assert text.count("\r") == 2
-
-
-def test_bar_limits_redraws_but_draws_the_latest_on_close():
-    ticks = iter([0.0, 0.01, 0.02, 0.03])
-    stream = io.StringIO()
-    bar = ProgressBar("x", stream=stream, force=True, interval=0.1, clock=lambda: next(ticks))
-    for seconds in (1, 2, 3):
-        bar.update(Progress(seconds=seconds, total=10, speed=1.0, done=False))
-    assert stream.getvalue().count("\r") == 1
-    bar.close()
-    bar.close()
-    text = stream.getvalue()
-    assert text.count("\r") == 2
-    assert text.rstrip("\n").endswith("0:03 / 0:10  ETA 0:07")
-    assert text.count("\n") == 1
-
-
-def test_shorter_line_blanks_the_rest_of_the_longer_one():
-    stream = io.StringIO()
-    with ProgressBar(stream=stream, force=True, interval=0) as bar:
-        bar.update(Progress(seconds=3725, total=None, speed=1.5, done=False))
-        bar.update(Progress(seconds=3726, total=None, speed=None, done=False))
-    first, second = stream.getvalue().rstrip("\n").split("\r")[1:]
-    assert first == "1:02:05  1.50x"
-    assert second == "1:02:06" + " " * (len(first) - len("1:02:06"))
-
-
-def test_bar_prints_nothing_when_stream_is_not_a_terminal():
-    stream = io.StringIO()
-    with ProgressBar("clip.mp4", stream=stream) as bar:
-        assert not bar.enabled
-        bar.update(Progress(seconds=16, total=32, speed=2.0, done=False))
-        bar.update(Progress(seconds=32, total=32, speed=2.0, done=True))
-    assert stream.getvalue() == ""
-
-
-def test_bar_is_enabled_on_a_terminal_and_can_be_forced_off():
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    assert ProgressBar(stream=Terminal()).enabled
-    stream = Terminal()
-    with ProgressBar(stream=stream, force=False) as bar:
-        bar(Progress(seconds=1, total=2, speed=1.0, done=True))
-    assert stream.getvalue() == ""
-
-
-def test_bar_that_never_drew_writes_no_newline():
-    stream = io.StringIO()
-    ProgressBar(stream=stream, force=True).close()
-    assert stream.getvalue() == ""
+def test_clip_without_a_terminal_draws_no_bar(tmp_path):
+    clip = make_clip(tmp_path / "quiet.mp4", seconds=1.0)
+    result = run_media_cli("clip", str(clip), "--out", str(tmp_path / "out"), "--no-loudness")
+    assert result.returncode == 0, result.stderr
+    assert "%" not in result.stderr and "\r" not in result.stderr
