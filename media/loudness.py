@@ -3,7 +3,9 @@
 Measuring runs ffmpeg's ebur128 filter (a third of the time of loudnorm's
 own first pass, which resamples to 192 kHz). Its summary gives the gain: a
 plain volume change where the true peak allows, else loudnorm's second pass
-fed with the measured values.
+fed with the measured values. A remux measures in the same ffmpeg run that
+copies its streams (commands.remux_measuring_command); parse_measurement
+reads the summary of either run.
 """
 
 from __future__ import annotations
