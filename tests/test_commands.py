@@ -101,7 +101,8 @@ def test_remux_measuring_reads_the_source_once_with_safe_demuxers_only():
     assert argv[position + 1] == "file:" + str(SOURCE)
     assert argv[argv.index("-protocol_whitelist") + 1] == "file"
     assert argv[argv.index("-format_whitelist") + 1] == commands.SAFE_DEMUXERS
-    assert argv.index("-protocol_whitelist") < position and argv.index("-format_whitelist") < position
+    assert argv.index("-protocol_whitelist") < position
+    assert argv.index("-format_whitelist") < position
 
 
 def test_remux_measuring_copies_both_streams_into_a_fast_start_mp4():
