@@ -50,9 +50,9 @@ def audio_packet_hashes(path) -> list[str]:
 
 def audio_parameters(path) -> dict:
     """Return the first audio stream's codec parameters, as ffprobe lists them."""
+    entries = "stream=codec_name,profile,sample_rate,channels,extradata_hash,nb_frames,bit_rate"
     result = subprocess.run([tools.ffprobe(), "-v", "error", "-select_streams", "a:0",
-                             "-show_entries", "stream=codec_name,profile,sample_rate,channels,"
-                             "extradata_hash,nb_frames,bit_rate", "-show_data_hash", "MD5",
+                             "-show_entries", entries, "-show_data_hash", "MD5",
                              "-of", "json", str(path)],
                             capture_output=True, text=True, check=True, timeout=120)
     return json.loads(result.stdout)["streams"][0]
