@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -32,9 +35,9 @@ UPRIGHT = {
 FAST = ClipSettings(preset="ultrafast")
 
 
-def video_packet_hashes(path) -> list[str]:
-    """Return the MD5 of every video packet, read without decoding."""
-    result = subprocess.run([tools.ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:v:0",
+def video_packet_hashes(path, stream: str = "v:0") -> list[str]:
+    """Return the MD5 of every packet of one stream (the first video one), read without decoding."""
+    result = subprocess.run([tools.ffmpeg(), "-v", "error", "-i", str(path), "-map", f"0:{stream}",
                              "-c", "copy", "-f", "framemd5", "-"], capture_output=True, text=True,
                             check=True, timeout=120)
     return [line.rsplit(",", 1)[1].strip() for line in result.stdout.splitlines()
@@ -43,6 +46,58 @@ def video_packet_hashes(path) -> list[str]:
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", corpus_params(MEDIA_FILES))
+def audio_packet_hashes(path) -> list[str]:
+    """Return the MD5 of every packet of the first audio stream, read without decoding."""
+    return video_packet_hashes(path, "a:0")
+
+
+def audio_parameters(path) -> dict:
+    """Return the first audio stream's codec parameters, as ffprobe lists them."""
+    entries = "stream=codec_name,profile,sample_rate,channels,extradata_hash,nb_frames,bit_rate"
+    result = subprocess.run([tools.ffprobe(), "-v", "error", "-select_streams", "a:0",
+                             "-show_entries", entries, "-show_data_hash", "MD5",
+                             "-of", "json", str(path)],
+                            capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(result.stdout)["streams"][0]
+
+
+def make_web_clip(path: Path, volume_db: float, seconds: float = 4.0) -> Path:
+    """Write a web-ready H.264/AAC clip whose tone sits ``volume_db`` from the sine's default level.
+
+    The sine source's default level measures about -21.8 LUFS: +5.8 dB is
+    the -16 LUFS target, -8.2 dB about -30 LUFS.
+    """
+    subprocess.run([tools.ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                    "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={seconds}",
+                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+                    "-af", f"volume={volume_db}dB", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-shortest", str(path)],
+                   check=True, timeout=120)
+    return path
+
+
+@pytest.fixture
+def ffmpeg_runs(tmp_path, monkeypatch) -> Path:
+    """Run the real ffmpeg through a wrapper that keeps each argv in a folder, one file per run."""
+    runs = tmp_path / "ffmpeg-runs"
+    runs.mkdir()
+    wrapper = tmp_path / "ffmpeg-logged"
+    wrapper.write_text("#!/bin/sh\n"
+                       f"log=$(mktemp '{runs}/run.XXXXXX')\n"
+                       "printf '%s\\n' \"$@\" > \"$log\"\n"
+                       f"exec '{shutil.which(tools.ffmpeg())}' \"$@\"\n", encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("FFMPEG_BINARY", str(wrapper))
+    return runs
+
+
+def clip_runs(runs: Path) -> list[list[str]]:
+    """Return the logged ffmpeg runs that write an MP4 or measure loudness: not the posters'."""
+    argvs = [path.read_text(encoding="utf-8").splitlines() for path in runs.iterdir()]
+    return [argv for argv in argvs if "mp4" in argv or any("ebur128" in a for a in argv)]
+
+
+@pytest.mark.parametrize("name", MEDIA_FILES)
 def test_every_corpus_file_is_prepared_and_verified_or_refused_clearly(tmp_path, name):
     source = CORPUS / name
     before = file_hash(source)
@@ -87,6 +142,41 @@ def test_normalising_a_remux_re_encodes_only_the_audio(tmp_path):
     level = measure_loudness(result.main.path)
     assert abs(level.integrated + 16) <= 1.0
     assert level.true_peak <= -1.0
+
+
+def test_remux_of_audio_at_the_target_copies_every_packet_in_one_ffmpeg_run(tmp_path,
+                                                                            ffmpeg_runs):
+    source = make_web_clip(tmp_path / "at-target.mp4", volume_db=5.8)
+    result = prepare_clip(probe(source), tmp_path / "out", FAST)
+    runs = clip_runs(ffmpeg_runs)
+    assert result.method == "remux" and not result.normalised
+    assert abs(float(result.loudness.split()[0]) + 16) <= 1.0, result.loudness
+    assert audio_packet_hashes(result.main.path) == audio_packet_hashes(source)
+    assert audio_parameters(result.main.path) == audio_parameters(source)
+    assert video_packet_hashes(result.main.path) == video_packet_hashes(source)
+    # One run both copied the streams and measured the audio.
+    [run] = runs
+    assert "mp4" in run and "null" in run and any("ebur128" in a for a in run)
+    assert "aac" not in run
+
+
+def test_remux_of_quiet_audio_re_encodes_only_the_audio_to_the_target(tmp_path, ffmpeg_runs):
+    source = make_web_clip(tmp_path / "quiet.mp4", volume_db=-8.2)
+    result = prepare_clip(probe(source), tmp_path / "out", FAST)
+    runs = clip_runs(ffmpeg_runs)
+    assert result.method == "remux" and result.normalised
+    assert abs(float(result.loudness.split()[0]) + 30) <= 1.0, result.loudness
+    assert video_packet_hashes(result.main.path) == video_packet_hashes(source)
+    assert audio_packet_hashes(result.main.path) != audio_packet_hashes(source)
+    level = measure_loudness(result.main.path)
+    assert abs(level.integrated + 16) <= 1.0 and level.true_peak <= -1.5
+    # The measuring remux, then one run that encodes the audio and copies the video.
+    measuring, normalising = sorted(runs, key=lambda argv: "null" not in argv)
+    assert any("ebur128" in a for a in measuring) and "aac" not in measuring
+    assert normalising[normalising.index("-c:v") + 1] == "copy"
+    assert normalising[normalising.index("-c:a") + 1] == "aac"
+    assert not any("ebur128" in a for a in normalising)
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [".locks"]
 
 
 def test_audio_already_at_the_target_is_copied(tmp_path):

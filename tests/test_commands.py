@@ -83,6 +83,56 @@ def test_remux_without_audio_maps_video_only():
     assert maps == ["0:v:0"]
 
 
+def outputs(argv: list[str]) -> list[list[str]]:
+    """Split the part of an argv after its last input into one option list per output."""
+    rest, current, found = argv[argv.index("-i") + 2:], [], []
+    for arg in rest:
+        current.append(arg)
+        if arg == "-" or arg.endswith(".mp4"):
+            found.append(current)
+            current = []
+    return found
+
+
+def test_remux_measuring_reads_the_source_once_with_safe_demuxers_only():
+    argv = commands.remux_measuring_command("ffmpeg", info(), "/out/x.mp4")
+    assert argv.count("-i") == 1
+    position = argv.index("-i")
+    assert argv[position + 1] == "file:" + str(SOURCE)
+    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    assert argv[argv.index("-format_whitelist") + 1] == commands.SAFE_DEMUXERS
+    assert argv.index("-protocol_whitelist") < position
+    assert argv.index("-format_whitelist") < position
+
+
+def test_remux_measuring_copies_both_streams_into_a_fast_start_mp4():
+    remux, _ = outputs(commands.remux_measuring_command("ffmpeg", info(), "/out/x.mp4"))
+    assert remux[-1] == "/out/x.mp4"
+    assert [remux[i + 1] for i, a in enumerate(remux) if a == "-map"] == ["0:v:0", "0:a:0"]
+    assert remux[remux.index("-c:v") + 1] == "copy"
+    assert remux[remux.index("-c:a") + 1] == "copy"
+    assert remux[remux.index("-movflags") + 1] == "+faststart"
+    assert remux[remux.index("-map_metadata") + 1] == "-1"
+    assert remux[remux.index("-f") + 1] == "mp4"
+    assert "-af" not in remux and "-b:a" not in remux
+
+
+def test_remux_measuring_meters_the_first_audio_stream_into_the_null_muxer():
+    argv = commands.remux_measuring_command("ffmpeg", info(), "/out/x.mp4")
+    _, meter = outputs(argv)
+    graph = argv[argv.index("-filter_complex") + 1]
+    label = graph.rsplit("[", 1)[1].rstrip("]")
+    assert graph == f"[0:a:0]{commands.LOUDNESS_METER}[{label}]"
+    assert meter == ["-map", f"[{label}]", "-f", "null", "-"]
+
+
+def test_remux_measuring_logs_at_info_where_the_meter_prints_its_summary():
+    argv = commands.remux_measuring_command("ffmpeg", info(), "/out/x.mp4")
+    assert argv[0] == "ffmpeg"
+    assert argv[argv.index("-loglevel") + 1] == "info"
+    assert {"-hide_banner", "-nostdin", "-nostats", "-y"} <= set(argv)
+
+
 def test_transcode_builds_h264_aac_with_square_even_pixels_and_no_upscale():
     anamorphic = info(video_codec="mpeg4", sample_aspect_ratio=Fraction(4, 3))
     argv = commands.transcode_command("ffmpeg", anamorphic, "/o.mp4",

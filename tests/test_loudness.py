@@ -181,6 +181,13 @@ def test_parse_without_a_complete_summary_is_an_error(stderr):
     assert caught.value.path == SOURCE
 
 
+def test_parse_failure_carries_the_run_that_should_have_printed_a_summary():
+    argv = ["ffmpeg", "-i", "file:/in/clip one.mp4", "-f", "null", "-"]
+    with pytest.raises(MediaError, match="could not measure loudness") as caught:
+        loudness.parse_measurement("Stream mapping:\n", SOURCE, argv)
+    assert caught.value.argv == argv
+
+
 # --- real runs ------------------------------------------------------------
 
 def make_audio(path: Path, source: str, seconds: float = 8.0) -> Path:

@@ -25,6 +25,10 @@ SAFE_DEMUXERS = ",".join([
 
 WEB_VIDEO_PROFILES = {"Constrained Baseline", "Baseline", "Main", "High"}
 
+# The EBU R128 meter with true peak; ebur128 prints its summary when the
+# graph closes, and loudness.parse_measurement reads it.
+LOUDNESS_METER = "ebur128=peak=true"
+
 
 @dataclass(frozen=True)
 class ClipSettings:
@@ -52,11 +56,11 @@ def _input(path: Path | str, **options):
                         format_whitelist=SAFE_DEMUXERS, **options)
 
 
-def _compile(stream, binary: str) -> list[str]:
+def _compile(stream, binary: str, loglevel: str = "error") -> list[str]:
     # -nostdin: ffmpeg must never wait on a terminal; -y: we always write
     # into a fresh temporary name, which then is renamed into place.
     argv = stream.compile(cmd=binary, overwrite_output=True)
-    return [argv[0], "-hide_banner", "-nostdin", "-loglevel", "error", *argv[1:]]
+    return [argv[0], "-hide_banner", "-nostdin", "-loglevel", loglevel, *argv[1:]]
 
 
 def probe_command(ffprobe: str, path: Path | str) -> list[str]:
@@ -103,13 +107,34 @@ def remux_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
     re-encoded; the video stream is still copied bit for bit.
     """
     source = _input(info.path)
+    return _compile(_remux_output(source, info, output, audio_filter, settings), ffmpeg_bin)
+
+
+def remux_measuring_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str) -> list[str]:
+    """Return the argv that copies every stream into a fast-start MP4 and measures the audio.
+
+    One ffmpeg run, two outputs: the MP4, as ``remux_command`` writes it
+    without a filter, and the first audio stream decoded through
+    ``LOUDNESS_METER`` into the null muxer. The meter's summary is on stderr
+    (loudness.parse_measurement reads it), so this run logs at info level.
+    """
+    source = _input(info.path)
+    remux = _remux_output(source, info, output, None, ClipSettings())
+    meter = ffmpeg.output(_audio(source, LOUDNESS_METER), "-", f="null")
+    # -nostats keeps the once-a-second status lines out of the captured stderr.
+    argv = _compile(ffmpeg.merge_outputs(remux, meter), ffmpeg_bin, loglevel="info")
+    return [argv[0], "-nostats", *argv[1:]]
+
+
+def _remux_output(source, info: VideoInfo, output: Path | str, audio_filter: str | None,
+                  settings: ClipSettings):
     streams = [source["v:0"]]
     options = {"c:v": "copy", "movflags": "+faststart", "map_metadata": "-1",
                "map_chapters": "-1", "f": "mp4"}
     if info.has_audio:
         streams.append(_audio(source, audio_filter))
         options.update(_audio_options(info, settings) if audio_filter else {"c:a": "copy"})
-    return _compile(ffmpeg.output(*streams, str(output), **options), ffmpeg_bin)
+    return ffmpeg.output(*streams, str(output), **options)
 
 
 def _audio(source, audio_filter: str | None):

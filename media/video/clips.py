@@ -1,10 +1,12 @@
 """Turn any readable video or audio file into verified web outputs and posters.
 
 probe (by the caller) -> decide -> measure loudness -> build argv -> run ->
-verify -> record. Outputs are named by a hash of the source bytes and the
-settings, written atomically, and described in a sidecar ``<key>.json``
-written last: when it exists, every output it lists is complete, and a
-re-run returns it without running ffmpeg at all.
+verify -> record. A remux measures loudness in the same ffmpeg run that
+copies the streams, and re-encodes the audio afterwards only when it is off
+target. Outputs are named by a hash of the source bytes and the settings,
+written atomically, and described in a sidecar ``<key>.json`` written last:
+when it exists, every output it lists is complete, and a re-run returns it
+without running ffmpeg at all.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from media.ffmpeg import tools
 from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
 from media.files import atomic_output, write_text_atomic
-from media.video.loudness import LoudnessTarget, describe, measure_loudness, needs_normalising, normalise_filter
+from media.video.loudness import (Loudness, LoudnessTarget, describe, measure_loudness, needs_normalising,
+                                  normalise_filter, parse_measurement)
 from media.video.mp4 import moov_before_mdat
 from media.video.posters import write_posters
 from media.ffmpeg.info import InputLimits, VideoInfo
@@ -172,15 +175,23 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
                                     at=poster_at, widths=POSTER_WIDTHS)
         pool.shutdown(wait=False)
     try:
-        audio_filter, level = _loudness(info, settings, log)
+        if info.has_video and method == "remux" and _target(info, settings):
+            # One ffmpeg run copies the streams and measures the audio.
+            main, audio_filter, level = _remux_measuring(ffmpeg_bin, info, out_dir / f"{key}.mp4",
+                                                         settings, on_progress, log)
+            written.append(main)
+        else:
+            audio_filter, level = _loudness(info, settings, log)
         if info.has_video:
-            def main_argv(tmp: Path) -> list[str]:
-                if method == "remux":
-                    return commands.remux_command(ffmpeg_bin, info, tmp, audio_filter, settings)
-                return commands.transcode_command(ffmpeg_bin, info, tmp, settings, audio_filter,
-                                                  threads=threads)
-            written.append(_run_and_verify(main_argv, info, out_dir / f"{key}.mp4", "video",
-                                           method, on_progress, log))
+            if not written:
+                def main_argv(tmp: Path) -> list[str]:
+                    if method == "remux":
+                        return commands.remux_command(ffmpeg_bin, info, tmp, audio_filter,
+                                                      settings)
+                    return commands.transcode_command(ffmpeg_bin, info, tmp, settings,
+                                                      audio_filter, threads=threads)
+                written.append(_run_and_verify(main_argv, info, out_dir / f"{key}.mp4", "video",
+                                               method, on_progress, log))
             for height in _rendition_heights(info, settings):
                 written.append(_run_and_verify(
                     lambda tmp, height=height: commands.transcode_command(
@@ -227,12 +238,24 @@ def _discard_posters(posters: Future) -> None:
         image.path.unlink(missing_ok=True)
 
 
+def _target(info: VideoInfo, settings: ClipSettings) -> LoudnessTarget | None:
+    """Return the loudness the audio should have, or None when levels are left alone."""
+    if not info.has_audio or settings.loudness_target is None:
+        return None
+    return LoudnessTarget(integrated=settings.loudness_target, true_peak=settings.true_peak)
+
+
 def _loudness(info: VideoInfo, settings: ClipSettings, log: Log) -> tuple[str | None, str | None]:
     """Return (normalisation filter or None, measured level text) for the source's audio."""
-    if not info.has_audio or settings.loudness_target is None:
+    target = _target(info, settings)
+    if target is None:
         return None, None
-    target = LoudnessTarget(integrated=settings.loudness_target, true_peak=settings.true_peak)
-    measured = measure_loudness(info.path, target)
+    return _decide(info, measure_loudness(info.path, target), target, log)
+
+
+def _decide(info: VideoInfo, measured: Loudness, target: LoudnessTarget,
+            log: Log) -> tuple[str | None, str]:
+    """Return (normalisation filter or None, measured level text) for a measurement."""
     level = describe(measured)
     if not needs_normalising(measured, target):
         log(f"{info.path.name}: loudness {level}, kept")
@@ -248,15 +271,48 @@ def _rendition_heights(info: VideoInfo, settings: ClipSettings) -> list[int]:
     return sorted({h for h in settings.renditions if h < main_height}, reverse=True)
 
 
+def _remux_measuring(ffmpeg_bin: str, info: VideoInfo, output: Path, settings: ClipSettings,
+                     on_progress: ProgressCallback | None, log: Log
+                     ) -> tuple[Output, str | None, str]:
+    """Remux and measure loudness in one run; re-encode the audio only when it is off target.
+
+    Returns (the verified MP4, the normalisation filter or None, the measured level).
+
+    :raises MediaError: when ffmpeg fails, prints no measurement, or the output
+        fails verification. Nothing half-written stays visible.
+    """
+    log(f"{info.path.name}: remux -> {output.name}")
+    timeout = timeout_for(info.duration)
+    with atomic_output(output) as tmp:
+        argv = commands.remux_measuring_command(ffmpeg_bin, info, tmp)
+        result = run_tool(argv, info.path, what="remux failed", timeout=timeout,
+                          duration=info.duration, on_progress=_labelled(on_progress, info, "remux"))
+        measured = parse_measurement(result.stderr, info.path, argv)
+        audio_filter, level = _decide(info, measured, _target(info, settings), log)
+        if audio_filter is not None:
+            # The copy just written is replaced: the video is copied again from
+            # the source (a remux costs little) and only the audio is encoded.
+            run_tool(commands.remux_command(ffmpeg_bin, info, tmp, audio_filter, settings),
+                     info.path, what="normalising the audio failed", timeout=timeout,
+                     duration=info.duration,
+                     on_progress=_labelled(on_progress, info, "normalising audio"))
+        described = verify_output(tmp, info, "video")
+    return (Output(output, "video", *described, output.stat().st_size), audio_filter, level)
+
+
+def _labelled(on_progress: ProgressCallback | None, info: VideoInfo, label: str):
+    if on_progress is None:
+        return None
+    return lambda progress: on_progress(f"{info.path.name} {label}", progress)
+
+
 def _run_and_verify(build: Callable[[Path], list[str]], info: VideoInfo, output: Path, kind: str,
                     label: str, on_progress: ProgressCallback | None, log: Log) -> Output:
     """Run the argv that ``build`` makes for a temporary path, verify, then rename into place."""
     log(f"{info.path.name}: {label} -> {output.name}")
-    callback = (lambda progress: on_progress(f"{info.path.name} {label}", progress)) \
-        if on_progress else None
     with atomic_output(output) as tmp:
         run_tool(build(tmp), info.path, what=f"{label} failed", timeout=timeout_for(info.duration),
-                 duration=info.duration, on_progress=callback)
+                 duration=info.duration, on_progress=_labelled(on_progress, info, label))
         described = verify_output(tmp, info, kind)
     return Output(output, kind, described[0], described[1], described[2], described[3],
                   described[4], output.stat().st_size)

@@ -3,7 +3,9 @@
 Measuring runs ffmpeg's ebur128 filter (a third of the time of loudnorm's
 own first pass, which resamples to 192 kHz). Its summary gives the gain: a
 plain volume change where the true peak allows, else loudnorm's second pass
-fed with the measured values.
+fed with the measured values. A remux measures in the same ffmpeg run that
+copies its streams (commands.remux_measuring_command); parse_measurement
+reads the summary of either run.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.ffmpeg import tools
-from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.ffmpeg.commands import LOUDNESS_METER, SAFE_DEMUXERS, input_url
 from media.errors import MediaError
 from media.ffmpeg.run import run_tool, stderr_tail
 
@@ -74,20 +76,22 @@ def measure_command(ffmpeg_bin: str, path: Path | str,
     return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
             "-i", input_url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-af", "ebur128=peak=true", "-f", "null", "-"]
+            "-af", LOUDNESS_METER, "-f", "null", "-"]
 
 
-def parse_measurement(stderr: str, path: Path | str | None = None) -> Loudness:
+def parse_measurement(stderr: str, path: Path | str | None = None,
+                      argv: list[str] | None = None) -> Loudness:
     """Return the measurement in the last ebur128 summary of ``stderr``.
 
-    :raises MediaError: when there is no complete summary.
+    :raises MediaError: when there is no complete summary; it carries
+        ``argv``, the run that should have printed one.
     """
     matches = list(_SUMMARY.finditer(stderr))
     try:
         # Values are numbers such as "-23.1", or "-inf" for silence; float() reads both.
         values = {name: float(value) for name, value in matches[-1].groupdict().items()}
     except (IndexError, ValueError) as error:
-        raise MediaError("could not measure loudness", path,
+        raise MediaError("could not measure loudness", path, argv,
                          stderr_tail=stderr_tail(stderr)) from error
     return Loudness(**values)
 
@@ -108,10 +112,7 @@ def measure_loudness(path: Path | str, target: LoudnessTarget = LoudnessTarget()
             raise MediaError(f"{what}: no audio stream", path, argv,
                              error.stderr_tail) from error
         raise
-    try:
-        return parse_measurement(result.stderr, path)
-    except MediaError as error:
-        raise MediaError(error.message, path, argv, error.stderr_tail) from error
+    return parse_measurement(result.stderr, path, argv)
 
 
 def needs_normalising(measured: Loudness, target: LoudnessTarget = LoudnessTarget()) -> bool:

@@ -283,24 +283,25 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
         frame = _extract_frame(clip, time)
     sizes = [(width, max(1, round(frame.height * width / frame.width)))
              for width in [w for w in widths if w <= frame.width] or [frame.width]]
-    jobs = [(size, fmt) for size in sizes for fmt in _POSTER_FORMATS]
 
-    def encode(job: tuple[tuple[int, int], str]) -> PosterImage:
-        (width, height), fmt = job
-        # A copy even at full size: Image.save keeps its options on the
-        # image object, so two threads must never save the same one.
-        sized = frame.copy() if width == frame.width else frame.resize(
-            (width, height), Image.Resampling.LANCZOS)
-        suffix, options = _POSTER_FORMATS[fmt]
-        target = out_dir / f"{base_name}-{width}.{suffix}"
-        with atomic_output(target) as tmp:
-            sized.save(tmp, fmt, **options)
-        return PosterImage(target, width, height, fmt, _MEDIA_TYPES[fmt])
+    def encode(size: tuple[int, int]) -> list[PosterImage]:
+        # One resize per width serves every format: it costs more than an encode.
+        width, height = size
+        sized = frame if width == frame.width else frame.resize(size, Image.Resampling.LANCZOS)
+        written = []
+        for fmt, (suffix, options) in _POSTER_FORMATS.items():
+            target = out_dir / f"{base_name}-{width}.{suffix}"
+            with atomic_output(target) as tmp:
+                # A copy for each save: Image.save keeps its options on the
+                # image object, and the next format must not inherit them.
+                sized.copy().save(tmp, fmt, **options)
+            written.append(PosterImage(target, width, height, fmt, _MEDIA_TYPES[fmt]))
+        return written
 
     # Pillow releases the GIL while it resizes and encodes: one thread per core.
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1),
+    with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1),
                             thread_name_prefix="poster") as pool:
-        images = list(pool.map(encode, jobs))
+        images = [image for written in pool.map(encode, sizes) for image in written]
     images.sort(key=lambda i: (i.width, i.format))
     return Poster(time, chosen, tuple(images))
 
