@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from media import commands, tools  # noqa: E402  (path set up above)
+from media.ffmpeg import commands, tools  # noqa: E402  (path set up above)
 from media.video.clips import POSTER_WIDTHS  # noqa: E402
 from media.video.loudness import (LoudnessTarget, describe, measure_loudness,  # noqa: E402
                             needs_normalising, normalise_filter)
