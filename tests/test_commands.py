@@ -178,3 +178,14 @@ def test_probe_command_asks_for_json_of_format_and_streams():
     assert {"-show_format", "-show_streams"} <= set(argv)
     assert argv[argv.index("-print_format") + 1] == "json"
     assert argv[-1] == "file:" + str(SOURCE)
+
+
+def test_demo_clip_is_generated_from_lavfi_sources_with_the_given_encoder_options():
+    argv = commands.demo_clip_command("ffmpeg", "/out/clip.mp4", 640, 360, 10,
+                                      {"c:v": "mpeg4", "q:v": 6}, tone=392)
+    inputs = [argv[i + 1] for i, word in enumerate(argv) if word == "-i"]
+    assert inputs == ["testsrc2=size=640x360:rate=25:duration=10",
+                      "sine=frequency=392:beep_factor=2:duration=10"]
+    assert argv.count("lavfi") == 2 and "-shortest" in argv
+    assert argv[argv.index("-c:v") + 1] == "mpeg4" and argv[argv.index("-q:v") + 1] == "6"
+    assert argv[-2:] == ["/out/clip.mp4", "-y"]

@@ -11,12 +11,13 @@ import pytest
 from captions.quality import check_track
 from captions.read import parse_captions
 from media.ffmpeg import tools
-from media.ffmpeg.commands import SAFE_DEMUXERS
+from media.ffmpeg.commands import SAFE_DEMUXERS, silencedetect_command
 from media.errors import MediaError
 from media.ffmpeg.probe import probe
 from media.video.sound import (
+    MIN_SILENCE,
+    NOISE_DB,
     parse_silences,
-    silencedetect_command,
     sound_between,
     sound_stretches,
 )
@@ -39,12 +40,12 @@ video:0kB audio:0kB subtitle:0kB other streams:0kB global headers:0kB muxing ove
 
 
 def test_command_reads_only_audio_through_the_safe_input_options():
-    argv = silencedetect_command("ffmpeg", SOURCE)
+    argv = silencedetect_command("ffmpeg", SOURCE, NOISE_DB, MIN_SILENCE)
     assert argv == [
-        "ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-        "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
-        "-i", "file:/in/clip one.mp4", "-map", "0:a:0", "-vn", "-sn", "-dn",
-        "-af", "silencedetect=noise=-35dB:duration=0.5", "-f", "null", "-"]
+        "ffmpeg", "-nostats", "-hide_banner", "-nostdin", "-loglevel", "info",
+        "-format_whitelist", SAFE_DEMUXERS, "-protocol_whitelist", "file",
+        "-i", "file:/in/clip one.mp4", "-map", "0:a:0", "-f", "null",
+        "-af", "silencedetect=noise=-35dB:duration=0.5", "-dn", "-sn", "-vn", "-", "-y"]
 
 
 def test_command_takes_the_threshold_and_minimum_silence():
@@ -55,7 +56,7 @@ def test_command_takes_the_threshold_and_minimum_silence():
 
 @pytest.mark.parametrize("name", ["http://example.com/a.mp4", "-i.mp4", "concat:a.mp4|b.mp4"])
 def test_command_opens_any_name_as_a_local_file(name):
-    argv = silencedetect_command("ffmpeg", name)
+    argv = silencedetect_command("ffmpeg", name, NOISE_DB, MIN_SILENCE)
     url = argv[argv.index("-i") + 1]
     assert url == "file:" + str(Path(name).resolve())
 

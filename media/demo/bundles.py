@@ -26,6 +26,7 @@ from captions.timecodes import (
 from media.demo import pictures
 
 from media.ffmpeg import tools
+from media.ffmpeg.commands import demo_clip_command
 from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
 from media.files import atomic_output, write_bytes_atomic, write_text_atomic
 from media.photos.metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
@@ -39,24 +40,14 @@ PICTURES = {
 VERSIONS = {story["slug"]: [t for t in TRANSLATIONS if t["translation_of"] == story["slug"]]
             for story in STORIES}
 
-# (width, height, seconds, video encoder options, audio encoder options, tone Hz)
+# (width, height, seconds, encoder options, tone Hz)
+_AAC = {"c:a": "aac", "b:a": "96k"}
 CLIPS = {
-    TOP_STORY["slug"]: (1280, 720, 32, ["-c:v", "mpeg4", "-q:v", "9"], ["-c:a", "aac", "-b:a", "96k"], 330),
-    LIBRARY_STORY["slug"]: (640, 360, 12, ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
-                                           "yuv420p", "-movflags", "+faststart"],
-                            ["-c:a", "aac", "-b:a", "96k"], 523),
-    GARDEN_STORY["slug"]: (640, 360, 10, ["-c:v", "mpeg4", "-q:v", "6"], ["-c:a", "aac", "-b:a", "96k"], 392),
+    TOP_STORY["slug"]: (1280, 720, 32, {"c:v": "mpeg4", "q:v": 9, **_AAC}, 330),
+    LIBRARY_STORY["slug"]: (640, 360, 12, {"c:v": "libx264", "preset": "veryfast", "pix_fmt": "yuv420p",
+                                           "movflags": "+faststart", **_AAC}, 523),
+    GARDEN_STORY["slug"]: (640, 360, 10, {"c:v": "mpeg4", "q:v": 6, **_AAC}, 392),
 }
-
-
-def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: int,
-                      seconds: int, video_options: list[str], audio_options: list[str],
-                      tone: int) -> list[str]:
-    """Return the argv that synthesises a test clip: moving pattern and a beeping tone."""
-    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency={tone}:beep_factor=2:duration={seconds}",
-            *video_options, *audio_options, "-shortest", "-f", "mp4", str(output)]
 
 
 def to_vtt(cues: list[tuple[float, float, str]]) -> str:
@@ -130,10 +121,9 @@ def _write_clip(target: Path, out: Path, slug: str) -> None:
                 shutil.copyfile(original / "clip.mp4", tmp)
             return
         slug = original.name
-    width, height, seconds, video_opts, audio_opts, tone = CLIPS[slug]
+    width, height, seconds, options, tone = CLIPS[slug]
     with atomic_output(target) as tmp:
-        run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds,
-                                   video_opts, audio_opts, tone),
+        run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds, options, tone),
                  tmp, what="demo clip failed")
 
 

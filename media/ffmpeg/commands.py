@@ -63,8 +63,17 @@ def _compile(stream, binary: str, loglevel: str = "error") -> list[str]:
     return [argv[0], "-hide_banner", "-nostdin", "-loglevel", loglevel, *argv[1:]]
 
 
+def _compile_with_log(stream, binary: str) -> list[str]:
+    # Filters such as ebur128 and silencedetect report at info level, which
+    # "-loglevel error" would hide; -nostats keeps the once-a-second status
+    # lines out of the captured stderr.
+    argv = _compile(stream, binary, loglevel="info")
+    return [argv[0], "-nostats", *argv[1:]]
+
+
 def probe_command(ffprobe: str, path: Path | str) -> list[str]:
     """Return the ffprobe argv that describes ``path`` as JSON."""
+    # ffmpeg-python builds ffmpeg graphs only (its probe() runs ffprobe itself).
     return [ffprobe, "-v", "error", "-protocol_whitelist", "file",
             "-format_whitelist", SAFE_DEMUXERS, "-print_format", "json",
             "-show_format", "-show_streams", input_url(path)]
@@ -241,4 +250,34 @@ def audio_command(ffmpeg_bin: str, info: VideoInfo, output: Path | str,
     else:
         options["c:a"] = "copy"
     return _compile(ffmpeg.output(_audio(source, audio_filter), str(output), **options),
+                    ffmpeg_bin)
+
+
+def _audio_analysis(path: Path | str, audio_filter: str):
+    """Return the output that decodes the first audio stream of ``path`` through a filter, into nothing."""
+    return ffmpeg.output(_input(path)["a:0"], "-", f="null", af=audio_filter, vn=None, sn=None, dn=None)
+
+
+def measure_command(ffmpeg_bin: str, path: Path | str) -> list[str]:
+    """Return the argv that measures the loudness of the first audio stream of ``path``."""
+    return _compile_with_log(_audio_analysis(path, LOUDNESS_METER), ffmpeg_bin)
+
+
+def silencedetect_command(ffmpeg_bin: str, path: Path | str, noise_db: float,
+                          min_silence: float) -> list[str]:
+    """Return the argv that logs the silences of the first audio stream of ``path``.
+
+    Quieter than ``noise_db`` dBFS for at least ``min_silence`` seconds is silence.
+    """
+    detector = f"silencedetect=noise={noise_db:g}dB:duration={min_silence:g}"
+    return _compile_with_log(_audio_analysis(path, detector), ffmpeg_bin)
+
+
+def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: int,
+                      seconds: int, options: dict, tone: int) -> list[str]:
+    """Return the argv that synthesises a test clip: moving pattern and a beeping tone."""
+    # lavfi sources are generated, not read: no file, so no input whitelist.
+    picture = ffmpeg.input(f"testsrc2=size={width}x{height}:rate=25:duration={seconds}", f="lavfi")
+    sound = ffmpeg.input(f"sine=frequency={tone}:beep_factor=2:duration={seconds}", f="lavfi")
+    return _compile(ffmpeg.output(picture, sound, str(output), shortest=None, f="mp4", **options),
                     ffmpeg_bin)

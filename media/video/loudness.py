@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media.ffmpeg import tools
-from media.ffmpeg.commands import LOUDNESS_METER, SAFE_DEMUXERS, input_url
+from media.ffmpeg.commands import measure_command
 from media.errors import MediaError
 from media.ffmpeg.run import run_tool, stderr_tail
 
@@ -66,19 +66,6 @@ def _loudnorm(target: LoudnessTarget) -> str:
     return f"loudnorm=I={target.integrated:g}:TP={target.true_peak:g}:LRA={target.lra:g}"
 
 
-def measure_command(ffmpeg_bin: str, path: Path | str,
-                    target: LoudnessTarget = LoudnessTarget()) -> list[str]:
-    """Return the argv that measures the first audio stream of ``path``."""
-    # ebur128 prints its summary at info level, so -loglevel error would hide
-    # it; -nostats keeps the progress lines out of the captured stderr. The
-    # measurement does not depend on the target.
-    del target
-    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
-            "-i", input_url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-af", LOUDNESS_METER, "-f", "null", "-"]
-
-
 def parse_measurement(stderr: str, path: Path | str | None = None,
                       argv: list[str] | None = None) -> Loudness:
     """Return the measurement in the last ebur128 summary of ``stderr``.
@@ -101,7 +88,7 @@ def measure_loudness(path: Path | str, target: LoudnessTarget = LoudnessTarget()
 
     :raises MediaError: when the file has no audio or ffmpeg cannot read it.
     """
-    argv = measure_command(tools.ffmpeg(), path, target)
+    argv = measure_command(tools.ffmpeg(), path)
     what = "could not measure loudness"
     try:
         result = run_tool(argv, path, what, timeout=MEASURE_TIMEOUT)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from media.ffmpeg import tools
-from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.ffmpeg.commands import silencedetect_command
 from media.ffmpeg.info import VideoInfo
 from media.ffmpeg.run import run_tool, timeout_for
 
@@ -24,21 +24,6 @@ MIN_SILENCE = 0.5
 # "silence_end: 3.25 | silence_duration: 1.75"; the numbers may be negative
 # (encoder priming) or in exponent form
 _EVENT = re.compile(r"\bsilence_(start|end): *([-+0-9.eE]+|[-+]?inf|nan)")
-
-
-def silencedetect_command(ffmpeg: str, path: Path | str, noise_db: float = NOISE_DB,
-                          min_silence: float = MIN_SILENCE) -> list[str]:
-    """Return the argv that logs the silences of the first audio stream of ``path``.
-
-    Quieter than ``noise_db`` dBFS for at least ``min_silence`` seconds is silence.
-    """
-    # silencedetect logs at info level, so -loglevel error would hide it;
-    # -nostats keeps progress lines out of the captured stderr
-    return [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
-            "-i", input_url(path), "-map", "0:a:0", "-vn", "-sn", "-dn",
-            "-af", f"silencedetect=noise={noise_db:g}dB:duration={min_silence:g}",
-            "-f", "null", "-"]
 
 
 def parse_silences(stderr: str, duration: float) -> list[tuple[float, float]]:
