@@ -17,8 +17,22 @@ from markdown_it import MarkdownIt
 import captions
 from articles import languages
 from articles.bundle import Bundle
+from articles.document import (
+    Rendition,
+    SocialImage,
+    StoredArticle,
+    StoredChapter,
+    StoredImage,
+    StoredParagraph,
+    StoredPoster,
+    StoredSection,
+    StoredSource,
+    StoredTrack,
+    StoredVideo,
+    Translation,
+)
 from articles.store import Library
-from captions.transcript import build_full_transcript, transcript_json
+from captions.transcript import Transcript, build_full_transcript
 from media.errors import CreditNotDrawable
 from media.files import write_text_atomic
 from media.photos.social_image import make_social_image
@@ -66,24 +80,17 @@ def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
 
 def assemble_article(bundle: Bundle, library: Library, clip: ClipResult | None, tracks: list,
                      photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path],
-                     log: Log) -> dict:
-    """Return the document of ``bundle``, writing photo renditions, the sharing card and caption
-    files to the library and listing each new file in ``written``."""
-    document = {
-        "slug": bundle.slug, "title": bundle.title,
-        "published": bundle.published.isoformat(), "language": bundle.language,
-        "dir": languages.direction(bundle.language), "summary": bundle.summary,
-        "body_html": render_markdown(bundle.body), "related": list(bundle.related),
-        "translations": [{"language": tag, "slug": slug} for tag, slug in bundle.translations],
-        "video": None, "images": [],
-    }
-    if clip is not None:
-        document["video"] = _clip_document(bundle, library, clip, tracks, written)
-    document["social_image"] = _social_image(bundle, library, clip, photos, hashes, written, log)
+                     log: Log) -> StoredArticle:
+    """Return the stored article of ``bundle``, writing photo renditions, the sharing card and
+    caption files to the library and listing each new file in ``written``."""
+    video = _stored_video(bundle, library, clip, tracks, written) if clip is not None else None
+    social_image = _social_image(bundle, library, clip, photos, hashes, written, log)
+    stored_images = []
     for photo in photos:
         spec = bundle.images[photo.spec_index]
-        base = short_hash(hashes[spec.path], photo.credit, photo.creator or "", photo.copyright or "",
-                     photo.alt, repr(DEFAULT_WIDTHS), repr(DEFAULT_FORMATS))
+        base = short_hash(hashes[spec.path], photo.credit, photo.creator or "",
+                          photo.copyright or "", photo.alt, repr(DEFAULT_WIDTHS),
+                          repr(DEFAULT_FORMATS))
         existing = set(library.media_dir.glob(f"{base}-*"))
         log(f"{bundle.slug}: photo {spec.path.name}")
         # "" rather than None: what ingest decided is published, nothing else
@@ -93,17 +100,23 @@ def assemble_article(bundle: Bundle, library: Library, clip: ClipResult | None, 
                                  alt_text=photo.alt or None)
         renditions = thumbs.thumbnails
         written.extend(r.path for r in renditions if r.path not in existing)
-        document["images"].append({
-            "alt": photo.alt, "caption": spec.caption, "credit": photo.credit,
-            "creator": photo.creator, "copyright": photo.copyright,
-            "renditions": [{"src": r.path.name, "width": r.width, "height": r.height,
-                            "type": r.media_type} for r in renditions],
-        })
-    return document
+        stored_images.append(StoredImage(
+            alt=photo.alt, caption=spec.caption, credit=photo.credit, creator=photo.creator,
+            copyright=photo.copyright,
+            renditions=tuple(Rendition(r.path.name, r.width, r.height, r.media_type)
+                             for r in renditions)))
+    return StoredArticle(
+        slug=bundle.slug, title=bundle.title, published=bundle.published.isoformat(),
+        language=bundle.language, direction=languages.direction(bundle.language),
+        summary=bundle.summary, body_html=render_markdown(bundle.body),
+        related=tuple(bundle.related),
+        translations=tuple(Translation(tag, slug) for tag, slug in bundle.translations),
+        video=video, images=tuple(stored_images), social_image=social_image)
 
 
-def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, photos: list[CheckedPhoto],
-                  hashes: dict[Path, str], written: list[Path], log: Log) -> dict | None:
+def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None,
+                  photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path],
+                  log: Log) -> SocialImage | None:
     """Write the 1200x630 sharing card from the lead photo (else the poster), credit drawn on it."""
     if photos:
         photo, spec = photos[0], bundle.images[photos[0].spec_index]
@@ -128,68 +141,66 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, pho
             log(f"{bundle.slug}: {error}; sharing image written without the credit line")
             make_social_image(source, target, credit, creator, copyright, focus, overlay=False)
         written.append(target)
-    return {"src": target.name, "width": 1200, "height": 630}
+    return SocialImage(target.name, 1200, 630)
 
 
-def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
-                   written: list[Path]) -> dict:
+def _stored_transcript(transcript: Transcript) -> tuple[StoredSection, ...]:
+    """Return a transcript's sections as the stored article keeps them."""
+    return tuple(StoredSection(section.title, section.start, tuple(
+        StoredParagraph(block.start, block.end, block.text, block.speaker, block.kind)
+        for block in section.paragraphs)) for section in transcript.sections)
+
+
+def _stored_video(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
+                  written: list[Path]) -> StoredVideo:
     spec = bundle.video
     # Descriptions are read into the transcript of the captions in their language.
     merged = [_companion_track(spec.captions, tracks, "descriptions", s.language)
               for s in spec.captions if s.shown_as_text]
     silent = clip.main.kind == "video" and not clip.has_audio
-    track_docs, extra_docs = [], []
+    shown, extra = [], []
     for caption_spec, track in zip(spec.captions, tracks):
         text = captions.to_webvtt(track)
         vtt_path = library.media_dir / f"{short_hash(text)}.vtt"
         if not vtt_path.exists():
             write_text_atomic(vtt_path, text)
             written.append(vtt_path)
-        doc = {"src": vtt_path.name, "kind": caption_spec.kind,
-               "language": caption_spec.language,
-               "dir": languages.direction(caption_spec.language), "label": caption_spec.label,
-               "default": caption_spec.default}
+        transcript = chapters = None
         if caption_spec.shown_as_text:
             described = _companion(spec.captions, tracks, "descriptions", caption_spec.language)
             chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
-            full = build_full_transcript(track.cues, described, chaptered)
-            doc["transcript"] = transcript_json(full)["sections"]
-            track_docs.append(doc)
-        else:
-            if caption_spec.kind == "chapters":
-                doc["chapters"] = [{"start": cue.start, "end": cue.end,
-                                    "title": captions.cue_plain_text(cue.text)}
-                                   for cue in captions.sorted_cues(track)
-                                   if captions.cue_plain_text(cue.text)]
-            elif (caption_spec.kind == "descriptions" and silent
-                  and not any(track is other for other in merged)):
-                # A clip without sound: descriptions that no caption transcript
-                # holds are its text alternative in their language (WCAG 1.2.1),
-                # so they are a transcript of their own. Each is a paragraph, so
-                # that each keeps its time link however close the next one is.
-                chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
-                full = build_full_transcript((), track.cues, chaptered, gap=-math.inf)
-                if full.sections:
-                    doc["transcript"] = transcript_json(full)["sections"]
-            extra_docs.append(doc)
-    track_docs.sort(key=lambda t: not t["default"])
+            transcript = _stored_transcript(build_full_transcript(track.cues, described, chaptered))
+        elif caption_spec.kind == "chapters":
+            chapters = tuple(StoredChapter(cue.start, cue.end, captions.cue_plain_text(cue.text))
+                             for cue in captions.sorted_cues(track)
+                             if captions.cue_plain_text(cue.text))
+        elif (caption_spec.kind == "descriptions" and silent
+              and not any(track is other for other in merged)):
+            # A clip without sound: descriptions that no caption transcript
+            # holds are its text alternative in their language (WCAG 1.2.1),
+            # so they are a transcript of their own. Each is a paragraph, so
+            # that each keeps its time link however close the next one is.
+            chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
+            full = build_full_transcript((), track.cues, chaptered, gap=-math.inf)
+            if full.sections:
+                transcript = _stored_transcript(full)
+        (shown if caption_spec.shown_as_text else extra).append(StoredTrack(
+            src=vtt_path.name, kind=caption_spec.kind, language=caption_spec.language,
+            direction=languages.direction(caption_spec.language), label=caption_spec.label,
+            default=caption_spec.default, transcript=transcript, chapters=chapters))
+    shown.sort(key=lambda t: not t.default)
     main = clip.main
     playable = [main, *clip.of_kind("rendition"), *clip.of_kind("webm")]
     posters = clip.of_kind("poster")
     poster = max((p for p in posters if p.codec == "jpeg"), key=lambda p: p.width, default=None)
-    return {
-        "kind": main.kind, "title": spec.title, "credit": spec.credit,
-        "src": main.path.name, "type": main.media_type, "size": main.bytes,
-        "duration": main.duration, "width": main.width, "height": main.height,
-        "has_audio": clip.has_audio,
-        "method": clip.method, "loudness": clip.loudness, "normalised": clip.normalised,
-        "sources": [{"src": o.path.name, "type": o.media_type, "width": o.width,
-                     "height": o.height, "size": o.bytes, "codec": o.codec} for o in playable],
-        "poster": None if poster is None else {
-            "src": poster.path.name, "width": poster.width, "height": poster.height,
-            "time": clip.poster_time, "alt": spec.poster_alt,
-            "images": [{"src": p.path.name, "width": p.width, "height": p.height,
-                        "type": p.media_type} for p in posters]},
-        "tracks": track_docs,
-        "extra_tracks": extra_docs,
-    }
+    return StoredVideo(
+        kind=main.kind, title=spec.title, credit=spec.credit, src=main.path.name,
+        media_type=main.media_type, size=main.bytes, duration=main.duration,
+        width=main.width, height=main.height, has_audio=clip.has_audio, method=clip.method,
+        loudness=clip.loudness, normalised=clip.normalised,
+        sources=tuple(StoredSource(o.path.name, o.media_type, o.width, o.height, o.bytes, o.codec)
+                      for o in playable),
+        poster=None if poster is None else StoredPoster(
+            poster.path.name, poster.width, poster.height, clip.poster_time, spec.poster_alt,
+            tuple(Rendition(p.path.name, p.width, p.height, p.media_type) for p in posters)),
+        tracks=tuple(shown), extra_tracks=tuple(extra))

@@ -34,6 +34,7 @@ from media.ffmpeg.probe import probe
 from .assemble import CheckedPhoto, assemble_article, short_hash
 from .bundle import Bundle, BundleError, load_bundle
 from .collect import media_names, release_unused
+from .document import DocumentError
 from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an
@@ -98,7 +99,12 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
                       info: VideoInfo | None, tracks: list, photos: list[CheckedPhoto],
                       hashes: dict[Path, str], source_hash: str, notes: list[str]) -> IngestResult:
     log = options.log
-    stored = library.article(bundle.slug)
+    try:
+        stored = library.article(bundle.slug)
+    except DocumentError:
+        # A document stored by an older pipeline may lack fields this one
+        # reads. Replacing it must still work; its files age from their writing.
+        stored = None
     if (stored is not None and stored.source_hash == source_hash
             and all(library.media_path(n).is_file() for n in media_names(stored.document))):
         log(f"{bundle.slug}: unchanged, nothing to do")
@@ -117,15 +123,15 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
     # output is unique to this run, so none is safe to delete here; the
     # orphans wait for ``python -m media gc``.
     written: list[Path] = []
-    document = assemble_article(bundle, library, clip, tracks, photos, hashes, written, log)
+    article = assemble_article(bundle, library, clip, tracks, photos, hashes, written, log)
     if stored is not None:
         # Pages and caches rendered from the stored version still point at
         # the files it alone used: gc's grace period for them starts now.
         # Before saving, so that a crash in between cannot skip it.
-        release_unused(library, stored.document, document)
+        release_unused(library, stored.document, article)
     library.save_article(ArticleRow(
-        slug=bundle.slug, title=bundle.title, published=document["published"],
-        top=bundle.top, source_hash=source_hash, document=document))
+        slug=bundle.slug, title=bundle.title, published=article.published,
+        top=bundle.top, source_hash=source_hash, document=article))
     log(f"{bundle.slug}: ingested")
     if clip is not None and not clip.reused:
         written = [o.path for o in clip.outputs] + written

@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
 def embed(slug: str):
     """The player of one article on its own, with captions and a link to the transcript."""
     row = library().article(slug)
-    if row is None or not row.document.get("video"):
+    if row is None or not row.document.video:
         abort(404)
     model = present.article_model(row.document, media_url)
     return render_template("embed.html", article=model,
@@ -56,9 +56,9 @@ def oembed():
     maxwidth, maxheight = dimension("maxwidth"), dimension("maxheight")
     slug = article_slug(url)
     row = library().article(slug) if slug else None
-    if row is None or not row.document.get("video"):
+    if row is None or not row.document.video:
         abort(404, description="That address is not an article with a clip on this site.")
-    document = row.document
+    document = row.document.to_json()
     video = document["video"]
     width, height = frame_size(video, maxwidth, maxheight)
     src = url_for("embed", slug=row.slug, _external=True)

@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
 @cached_page()
 def feed():
     """The newest articles as RSS 2.0 with Media RSS, rendered once per library version."""
-    documents = sorted((row.document for row in library().articles()),
+    documents = sorted((row.document.to_json() for row in library().articles()),
                        key=lambda document: moment(document["published"]), reverse=True)[:MAX_ITEMS]
     channel = {"title": current_app.config["SITE_NAME"],
                "link": url_for("index", _external=True),
