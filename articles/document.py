@@ -296,6 +296,7 @@ class StoredVideo:
             sources=fields.objects("sources", StoredSource.from_json),
             poster=fields.object("poster", StoredPoster.from_json),
             tracks=fields.objects("tracks", StoredTrack.from_json),
+            # Documents from before descriptions and chapters tracks have none.
             extra_tracks=fields.objects("extra_tracks", StoredTrack.from_json, default=()))
 
 
@@ -344,8 +345,8 @@ class StoredArticle:
             published=fields.text("published"), language=fields.text("language"),
             direction=fields.text("dir"), summary=fields.text("summary"),
             body_html=fields.text("body_html"), related=fields.texts("related"),
-            # Documents from before language versions, extra tracks and sharing
-            # cards have none of them, and every reader has always taken them as none.
+            # Documents from before language versions and sharing cards have
+            # neither, and every reader has always taken that as none.
             translations=fields.objects("translations", Translation.from_json, default=()),
             video=fields.object("video", StoredVideo.from_json),
             images=fields.objects("images", StoredImage.from_json),

@@ -30,11 +30,11 @@ from media.ffmpeg.commands import ClipSettings
 from media.photos.metadata import read_photo_metadata
 from media.ffmpeg.info import InputLimits, VideoInfo
 from media.ffmpeg.probe import probe
+from articles.assemble import CheckedPhoto, assemble_article, short_hash
+from articles.document import DocumentError
 
-from .assemble import CheckedPhoto, assemble_article, short_hash
 from .bundle import Bundle, BundleError, load_bundle
 from .collect import media_names, release_unused
-from .document import DocumentError
 from .store import ArticleRow, Library
 
 # Bump when the shape of stored documents or outputs changes, so that an

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from articles.document import StoredArticle
 from media.names import SERVED_NAME
 
 from . import search as search_index
-from .document import StoredArticle
 
 DATABASE = "newsreel.sqlite3"
 MEDIA = "media"
