@@ -26,14 +26,12 @@ from pathlib import Path
 
 from media.names import OUTPUT_NAME, TEMPORARY_NAME
 
-from .store import Library
+from articles.document import DocumentError, StoredArticle
 from articles.errors import ArticleError
+from articles.store import Library
 
 GRACE_PERIOD = timedelta(hours=24)
 
-# What an odd stored document (hand-edited, or from an older pipeline) raises
-# in media_names: a missing key, a list where a dict was, a None.
-_ODD_DOCUMENT = (KeyError, TypeError, AttributeError)
 # The folder ingests create for their locks: proof that a media folder with no
 # database beside it is a library's, left by a first ingest that failed.
 _LOCKS = ".locks"
@@ -81,38 +79,30 @@ class Collection:
                 "files": [{"path": str(o.path), "bytes": o.bytes} for o in self.orphans]}
 
 
-def media_names(document: dict) -> list[str]:
-    """Return the name of every media file a stored article document refers to.
-
-    :raises KeyError, TypeError, AttributeError: the document lacks the expected shape.
-    """
-    names = [r["src"] for image in document.get("images", []) for r in image["renditions"]]
-    if document.get("social_image"):
-        names.append(document["social_image"]["src"])
-    video = document.get("video")
+def media_names(article: StoredArticle) -> list[str]:
+    """Return the name of every media file a stored article refers to."""
+    names = [r.src for image in article.images for r in image.renditions]
+    if article.social_image:
+        names.append(article.social_image.src)
+    video = article.video
     if video:
-        names += [s["src"] for s in video["sources"]]
-        names += [t["src"] for t in [*video["tracks"], *video.get("extra_tracks", ())]]
-        if video["poster"]:
-            names += [p["src"] for p in video["poster"]["images"]]
+        names += [source.src for source in video.sources]
+        names += [track.src for track in (*video.tracks, *video.extra_tracks)]
+        if video.poster:
+            names += [image.src for image in video.poster.images]
     return names
 
 
-def release_unused(library: Library, previous: dict, document: dict) -> list[Path]:
-    """Set to now the mtime of the files ``previous`` used and ``document`` does not; return them.
+def release_unused(library: Library, previous: StoredArticle, article: StoredArticle) -> list[Path]:
+    """Set to now the mtime of the files ``previous`` used and ``article`` does not; return them.
 
-    Call it with the reference lock held, before the new document is saved,
+    Call it with the reference lock held, before the new article is saved,
     so that gc's grace period for those files counts from now.
     """
-    try:
-        released = set(media_names(previous)) - set(media_names(document))
-    except _ODD_DOCUMENT:
-        # A document stored by an older pipeline may lack keys this one reads.
-        # Replacing it must still work; its files then age from their writing.
-        return []
+    released = set(media_names(previous)) - set(media_names(article))
     touched = []
     for name in sorted(released):
-        path = library.media_path(name) if isinstance(name, str) else None
+        path = library.media_path(name)
         if path is None:
             continue  # not a media name: nothing of ours to touch
         try:
@@ -175,16 +165,14 @@ def _referenced(library: Library) -> set[str]:
         rows = library.articles()
     except sqlite3.Error as error:
         raise CollectError(f"cannot read the articles ({error})", library.database) from None
+    except DocumentError as error:
+        # Guessing would risk deleting what the article shows: stop instead.
+        raise CollectError(f"article {error.slug!r} has a document gc cannot read "
+                           f"({error.field} {error.problem})", library.database) from None
     stems = set()
     for row in rows:
-        try:
-            names = media_names(row.document)
-        except _ODD_DOCUMENT as error:
-            # Guessing would risk deleting what the article shows: stop instead.
-            raise CollectError(f"article {row.slug!r} has a document gc cannot read "
-                               f"({type(error).__name__}: {error})", library.database) from None
-        stems.update(found.group(1) for name in names
-                     if isinstance(name, str) and (found := OUTPUT_NAME.match(name)))
+        stems.update(found.group(1) for name in media_names(row.document)
+                     if (found := OUTPUT_NAME.match(name)))
     return stems
 
 

@@ -12,35 +12,27 @@ reference lock.
 
 from __future__ import annotations
 
-import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 import captions
 from captions.quality import check_track
-from captions.transcript import build_full_transcript, transcript_json
+from captions.transcript import build_full_transcript
 from media.photos import images
 from media.video.clips import (
-    ClipResult,
     ProgressCallback,
     file_hash,
     prepare_clip,
     settings_key,
 )
 from media.ffmpeg.commands import ClipSettings
-from media.errors import CreditNotDrawable
-from media.files import write_text_atomic
 from media.photos.metadata import read_photo_metadata
 from media.ffmpeg.info import InputLimits, VideoInfo
 from media.ffmpeg.probe import probe
-from media.photos.social_image import make_social_image
-from media.photos.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
+from articles.assemble import CheckedPhoto, assemble_article, short_hash
+from articles.document import DocumentError
 
-from . import languages
 from .bundle import Bundle, BundleError, load_bundle
 from .collect import media_names, release_unused
 from .store import ArticleRow, Library
@@ -72,25 +64,6 @@ class IngestResult:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Photo:
-    spec_index: int
-    alt: str
-    credit: str
-    creator: str | None
-    copyright: str | None
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
-
-
-def render_markdown(text: str) -> str:
-    """Return the HTML of a Markdown body; raw HTML in the source is escaped, not passed."""
-    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
-        ["replacements", "smartquotes"]).render(text)
-
-
 def ingest_bundle(folder: Path | str, library: Library,
                   options: IngestOptions = IngestOptions()) -> IngestResult:
     """Validate the bundle in ``folder`` and record it in ``library``.
@@ -113,8 +86,8 @@ def ingest_bundle(folder: Path | str, library: Library,
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
     hashes = {p: file_hash(p) for p in bundle.files}
-    source_hash = _hash(PIPELINE_VERSION, settings_key(options.settings),
-                        *(f"{p.relative_to(bundle.folder)}={h}" for p, h in hashes.items()))
+    source_hash = short_hash(PIPELINE_VERSION, settings_key(options.settings),
+                             *(f"{p.relative_to(bundle.folder)}={h}" for p, h in hashes.items()))
     # From the first look at existing files until the article is saved, the
     # files this ingest writes or reuses are referenced by no article yet.
     with library.references_held():
@@ -123,10 +96,15 @@ def ingest_bundle(folder: Path | str, library: Library,
 
 
 def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
-                      info: VideoInfo | None, tracks: list, photos: list[_Photo],
+                      info: VideoInfo | None, tracks: list, photos: list[CheckedPhoto],
                       hashes: dict[Path, str], source_hash: str, notes: list[str]) -> IngestResult:
     log = options.log
-    stored = library.article(bundle.slug)
+    try:
+        stored = library.article(bundle.slug)
+    except DocumentError:
+        # A document stored by an older pipeline may lack fields this one
+        # reads. Replacing it must still work; its files age from their writing.
+        stored = None
     if (stored is not None and stored.source_hash == source_hash
             and all(library.media_path(n).is_file() for n in media_names(stored.document))):
         log(f"{bundle.slug}: unchanged, nothing to do")
@@ -145,15 +123,15 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
     # output is unique to this run, so none is safe to delete here; the
     # orphans wait for ``python -m media gc``.
     written: list[Path] = []
-    document = _document(bundle, library, clip, tracks, photos, hashes, written, log)
+    article = assemble_article(bundle, library, clip, tracks, photos, hashes, written, log)
     if stored is not None:
         # Pages and caches rendered from the stored version still point at
         # the files it alone used: gc's grace period for them starts now.
         # Before saving, so that a crash in between cannot skip it.
-        release_unused(library, stored.document, document)
+        release_unused(library, stored.document, article)
     library.save_article(ArticleRow(
-        slug=bundle.slug, title=bundle.title, published=document["published"],
-        top=bundle.top, source_hash=source_hash, document=document))
+        slug=bundle.slug, title=bundle.title, published=article.published,
+        top=bundle.top, source_hash=source_hash, document=article))
     log(f"{bundle.slug}: ingested")
     if clip is not None and not clip.reused:
         written = [o.path for o in clip.outputs] + written
@@ -170,20 +148,6 @@ def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list, limits: InputLimi
         # WCAG 1.2.2: prerecorded audio needs captions.
         raise BundleError("the clip has sound but the front matter lists no caption files",
                           bundle.article_file)
-
-
-def _companion_track(specs, tracks: list, kind: str,
-                     language: str) -> captions.CaptionTrack | None:
-    """Return the ``kind`` track in ``language`` (else in its primary language), or None."""
-    matches = [(spec.language, track) for spec, track in zip(specs, tracks) if spec.kind == kind]
-    found = languages.closest(matches, language, tag_of=lambda match: match[0])
-    return found[1] if found is not None else None
-
-
-def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
-    """Return the cues of the ``kind`` track in ``language`` (else its primary language)."""
-    track = _companion_track(specs, tracks, kind, language)
-    return track.cues if track is not None else ()
 
 
 def _has_visible_text(track: captions.CaptionTrack) -> bool:
@@ -233,7 +197,7 @@ def _check_text_alternative(bundle: Bundle, info: VideoInfo, tracks: list) -> li
     return [f"{bundle.article_file}: {problem}"]
 
 
-def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> _Photo:
+def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> CheckedPhoto:
     spec = bundle.images[index]
     images.open_image(spec.path)
     meta = read_photo_metadata(spec.path)
@@ -249,132 +213,4 @@ def _check_photo(bundle: Bundle, index: int, notes: list[str]) -> _Photo:
     if credit is None:
         raise BundleError("photo has no credit: add 'credit' in article.md or to the "
                           "image's IPTC/XMP metadata", spec.path)
-    return _Photo(index, alt or "", credit, meta.creator, meta.copyright)
-
-
-def _document(bundle: Bundle, library: Library, clip: ClipResult | None, tracks: list,
-              photos: list[_Photo], hashes: dict[Path, str], written: list[Path], log: Log) -> dict:
-    document = {
-        "slug": bundle.slug, "title": bundle.title,
-        "published": bundle.published.isoformat(), "language": bundle.language,
-        "dir": languages.direction(bundle.language), "summary": bundle.summary,
-        "body_html": render_markdown(bundle.body), "related": list(bundle.related),
-        "translations": [{"language": tag, "slug": slug} for tag, slug in bundle.translations],
-        "video": None, "images": [],
-    }
-    if clip is not None:
-        document["video"] = _clip_document(bundle, library, clip, tracks, written)
-    document["social_image"] = _social_image(bundle, library, clip, photos, hashes, written, log)
-    for photo in photos:
-        spec = bundle.images[photo.spec_index]
-        base = _hash(hashes[spec.path], photo.credit, photo.creator or "", photo.copyright or "",
-                     photo.alt, repr(DEFAULT_WIDTHS), repr(DEFAULT_FORMATS))
-        existing = set(library.media_dir.glob(f"{base}-*"))
-        log(f"{bundle.slug}: photo {spec.path.name}")
-        # "" rather than None: what ingest decided is published, nothing else
-        # from the file's metadata.
-        thumbs = make_thumbnails(spec.path, library.media_dir, base, credit=photo.credit,
-                                 creator=photo.creator or "", copyright=photo.copyright or "",
-                                 alt_text=photo.alt or None)
-        renditions = thumbs.thumbnails
-        written.extend(r.path for r in renditions if r.path not in existing)
-        document["images"].append({
-            "alt": photo.alt, "caption": spec.caption, "credit": photo.credit,
-            "creator": photo.creator, "copyright": photo.copyright,
-            "renditions": [{"src": r.path.name, "width": r.width, "height": r.height,
-                            "type": r.media_type} for r in renditions],
-        })
-    return document
-
-
-def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None, photos: list[_Photo],
-                  hashes: dict[Path, str], written: list[Path], log: Log) -> dict | None:
-    """Write the 1200x630 sharing card from the lead photo (else the poster), credit drawn on it."""
-    if photos:
-        photo, spec = photos[0], bundle.images[photos[0].spec_index]
-        source, credit, focus = spec.path, photo.credit, spec.focus
-        creator, copyright = photo.creator, photo.copyright
-        key = hashes[spec.path]
-    elif clip is not None and clip.of_kind("poster"):
-        poster = max((p for p in clip.of_kind("poster") if p.codec == "jpeg"),
-                     key=lambda p: p.width)
-        source, credit, focus = poster.path, bundle.video.credit, (0.5, 0.5)
-        creator = copyright = None
-        key = poster.path.name
-    else:
-        return None
-    card = _hash(key, credit or "", creator or "", copyright or "", repr(focus))
-    target = library.media_dir / f"{card}-og.jpg"
-    if not target.exists():
-        try:
-            make_social_image(source, target, credit, creator, copyright, focus)
-        except CreditNotDrawable as error:
-            # A credit in a script the card font lacks still goes into the metadata.
-            log(f"{bundle.slug}: {error}; sharing image written without the credit line")
-            make_social_image(source, target, credit, creator, copyright, focus, overlay=False)
-        written.append(target)
-    return {"src": target.name, "width": 1200, "height": 630}
-
-
-def _clip_document(bundle: Bundle, library: Library, clip: ClipResult, tracks: list,
-                   written: list[Path]) -> dict:
-    spec = bundle.video
-    # Descriptions are read into the transcript of the captions in their language.
-    merged = [_companion_track(spec.captions, tracks, "descriptions", s.language)
-              for s in spec.captions if s.shown_as_text]
-    silent = clip.main.kind == "video" and not clip.has_audio
-    track_docs, extra_docs = [], []
-    for caption_spec, track in zip(spec.captions, tracks):
-        text = captions.to_webvtt(track)
-        vtt_path = library.media_dir / f"{_hash(text)}.vtt"
-        if not vtt_path.exists():
-            write_text_atomic(vtt_path, text)
-            written.append(vtt_path)
-        doc = {"src": vtt_path.name, "kind": caption_spec.kind,
-               "language": caption_spec.language,
-               "dir": languages.direction(caption_spec.language), "label": caption_spec.label,
-               "default": caption_spec.default}
-        if caption_spec.shown_as_text:
-            described = _companion(spec.captions, tracks, "descriptions", caption_spec.language)
-            chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
-            full = build_full_transcript(track.cues, described, chaptered)
-            doc["transcript"] = transcript_json(full)["sections"]
-            track_docs.append(doc)
-        else:
-            if caption_spec.kind == "chapters":
-                doc["chapters"] = [{"start": cue.start, "end": cue.end,
-                                    "title": captions.cue_plain_text(cue.text)}
-                                   for cue in captions.sorted_cues(track)
-                                   if captions.cue_plain_text(cue.text)]
-            elif (caption_spec.kind == "descriptions" and silent
-                  and not any(track is other for other in merged)):
-                # A clip without sound: descriptions that no caption transcript
-                # holds are its text alternative in their language (WCAG 1.2.1),
-                # so they are a transcript of their own. Each is a paragraph, so
-                # that each keeps its time link however close the next one is.
-                chaptered = _companion(spec.captions, tracks, "chapters", caption_spec.language)
-                full = build_full_transcript((), track.cues, chaptered, gap=-math.inf)
-                if full.sections:
-                    doc["transcript"] = transcript_json(full)["sections"]
-            extra_docs.append(doc)
-    track_docs.sort(key=lambda t: not t["default"])
-    main = clip.main
-    playable = [main, *clip.of_kind("rendition"), *clip.of_kind("webm")]
-    posters = clip.of_kind("poster")
-    poster = max((p for p in posters if p.codec == "jpeg"), key=lambda p: p.width, default=None)
-    return {
-        "kind": main.kind, "title": spec.title, "credit": spec.credit,
-        "src": main.path.name, "type": main.media_type, "size": main.bytes,
-        "duration": main.duration, "width": main.width, "height": main.height,
-        "has_audio": clip.has_audio,
-        "method": clip.method, "loudness": clip.loudness, "normalised": clip.normalised,
-        "sources": [{"src": o.path.name, "type": o.media_type, "width": o.width,
-                     "height": o.height, "size": o.bytes, "codec": o.codec} for o in playable],
-        "poster": None if poster is None else {
-            "src": poster.path.name, "width": poster.width, "height": poster.height,
-            "time": clip.poster_time, "alt": spec.poster_alt,
-            "images": [{"src": p.path.name, "width": p.width, "height": p.height,
-                        "type": p.media_type} for p in posters]},
-        "tracks": track_docs,
-        "extra_tracks": extra_docs,
-    }
+    return CheckedPhoto(index, alt or "", credit, meta.creator, meta.copyright)

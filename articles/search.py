@@ -9,11 +9,12 @@ clip where the words are spoken.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from articles.document import StoredArticle
 from articles.errors import ArticleError
 
 # Bump when the table's columns, tokenizer or row contents change: the next
@@ -77,7 +78,7 @@ class Hit:
     """One article that matched: its document, marked headline, a text snippet and moments."""
 
     slug: str
-    document: dict
+    document: StoredArticle | None    # None until every matching row has been read
     title: tuple[Segment, ...] = ()
     snippet: tuple[Segment, ...] = ()
     moments: list[Moment] = field(default_factory=list)
@@ -146,25 +147,25 @@ def _clean(text: str | None) -> str:
     return CONTROL.sub("", text or "")
 
 
-def index_rows(document: dict) -> list[tuple]:
-    """Return the index rows of an article document, in the table's column order."""
-    slug, language = document["slug"], document["language"]
-    video = document.get("video")
+def index_rows(article: StoredArticle) -> list[tuple]:
+    """Return the index rows of a stored article, in the table's column order."""
+    slug, language = article.slug, article.language
+    video = article.video
     text = " ".join(part for part in (
-        document["summary"], video["title"] if video else "", html_text(document["body_html"]),
-        *(image.get("caption") or "" for image in document.get("images", []))) if part)
-    rows = [(_clean(document["title"]), _clean(text), "", slug, "article", language, "", None)]
+        article.summary, video.title if video else "", html_text(article.body_html),
+        *(image.caption or "" for image in article.images)) if part)
+    rows = [(_clean(article.title), _clean(text), "", slug, "article", language, "", None)]
     # Caption transcripts, and the descriptions of a clip without sound: its text alternative.
-    stored_tracks = [*video["tracks"], *video.get("extra_tracks", ())] if video else []
-    for track in (t for t in stored_tracks if "transcript" in t):
-        for section in track["transcript"]:
-            if section.get("title"):
-                rows.append(("", _clean(section["title"]), "", slug, "chapter", track["language"],
-                             track["label"], section["start"]))
-            for paragraph in section["paragraphs"]:
-                rows.append(("", _clean(paragraph["text"]), _clean(paragraph.get("speaker")), slug,
-                             paragraph.get("kind") or "speech", track["language"], track["label"],
-                             paragraph["start"]))
+    stored_tracks = [*video.tracks, *video.extra_tracks] if video else []
+    for track in (t for t in stored_tracks if t.transcript is not None):
+        for section in track.transcript:
+            if section.title:
+                rows.append(("", _clean(section.title), "", slug, "chapter", track.language,
+                             track.label, section.start))
+            for paragraph in section.paragraphs:
+                rows.append(("", _clean(paragraph.text), _clean(paragraph.speaker), slug,
+                             paragraph.kind or "speech", track.language, track.label,
+                             paragraph.start))
     return rows
 
 
@@ -174,7 +175,7 @@ def _index_version(db: sqlite3.Connection) -> str | None:
     return found[0] if found and exists else None
 
 
-def write_article(db: sqlite3.Connection, document: dict) -> None:
+def write_article(db: sqlite3.Connection, article: StoredArticle) -> None:
     """Replace the index rows of one article inside the caller's transaction.
 
     A library whose index is missing or of an older version gets it rebuilt
@@ -183,16 +184,16 @@ def write_article(db: sqlite3.Connection, document: dict) -> None:
     if _index_version(db) != INDEX_VERSION:
         _rebuild(db)
         return
-    db.execute(f"DELETE FROM {TABLE} WHERE slug = ?", (document["slug"],))
-    db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", index_rows(document))
+    db.execute(f"DELETE FROM {TABLE} WHERE slug = ?", (article.slug,))
+    db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", index_rows(article))
 
 
 def _rebuild(db: sqlite3.Connection) -> None:
     db.execute(f"DROP TABLE IF EXISTS {TABLE}")
     db.execute(CREATE)
-    for (document,) in db.execute("SELECT document FROM articles").fetchall():
+    for slug, document in db.execute("SELECT slug, document FROM articles").fetchall():
         db.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       index_rows(json.loads(document)))
+                       index_rows(StoredArticle.from_text(document, slug)))
     db.execute("INSERT INTO meta (key, value) VALUES ('search_index', ?) ON CONFLICT(key)"
                " DO UPDATE SET value = excluded.value", (INDEX_VERSION,))
 
@@ -218,7 +219,7 @@ def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
         if hit is None:
             if len(hits) == MAX_ARTICLES:
                 continue
-            hit = hits[slug] = Hit(slug, {})
+            hit = hits[slug] = Hit(slug, None)
         if kind == "article":
             hit.title, hit.snippet = segments(title), segments(snippet)
         elif len(hit.moments) < MAX_MOMENTS:
@@ -230,9 +231,9 @@ def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
         f"SELECT slug, document FROM articles WHERE slug IN ({', '.join('?' * len(hits))})",
         tuple(hits)).fetchall()) if hits else {}
     for hit in hits.values():
-        hit.document = json.loads(documents[hit.slug])
+        hit.document = StoredArticle.from_text(documents[hit.slug], hit.slug)
         hit.moments.sort(key=lambda moment: (moment.start, moment.language))
         if not hit.title:
-            hit.title = (Segment(hit.document["title"]),)
+            hit.title = (Segment(hit.document.title),)
     truncated = len(rows) == MAX_ROWS or len({row[0] for row in rows}) > MAX_ARTICLES
     return Results(terms, tuple(hits.values()), truncated)

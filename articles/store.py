@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from articles.document import StoredArticle
 from media.names import SERVED_NAME
 
 from . import search as search_index
@@ -63,7 +63,7 @@ class ArticleRow:
     published: str
     top: bool
     source_hash: str
-    document: dict
+    document: StoredArticle
 
 
 class Library:
@@ -141,9 +141,8 @@ class Library:
             db.execute(
                 "INSERT OR REPLACE INTO articles (slug, title, published, language, summary,"
                 " top, source_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.slug, row.title, row.published, row.document["language"],
-                 row.document["summary"], int(row.top), row.source_hash,
-                 json.dumps(row.document, ensure_ascii=False)))
+                (row.slug, row.title, row.published, row.document.language,
+                 row.document.summary, int(row.top), row.source_hash, row.document.to_text()))
             search_index.write_article(db, row.document)
             db.execute("INSERT INTO meta (key, value) VALUES ('version', '1') ON CONFLICT(key)"
                        " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
@@ -166,7 +165,10 @@ class Library:
         return int(found["value"]) if found else 0
 
     def articles(self) -> list[ArticleRow]:
-        """Return all articles: pinned top stories first, then newest first."""
+        """Return all articles: pinned top stories first, then newest first.
+
+        :raises DocumentError: a stored document is missing a field or holds an odd value.
+        """
         if not self.exists():
             return []
         with self.connect() as db:
@@ -187,7 +189,10 @@ class Library:
             return search_index.search(db, terms)
 
     def article(self, slug: str) -> ArticleRow | None:
-        """Return one article by slug, or None."""
+        """Return one article by slug, or None.
+
+        :raises DocumentError: its stored document is missing a field or holds an odd value.
+        """
         if not self.exists():
             return None
         with self.connect() as db:
@@ -198,4 +203,4 @@ class Library:
 def _row(row: sqlite3.Row) -> ArticleRow:
     return ArticleRow(slug=row["slug"], title=row["title"], published=row["published"],
                       top=bool(row["top"]), source_hash=row["source_hash"],
-                      document=json.loads(row["document"]))
+                      document=StoredArticle.from_text(row["document"], row["slug"]))

@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
+from articles.document import StoredVideo
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from tests.test_ingest import replace_in_article
@@ -190,8 +191,17 @@ def test_markup_in_the_clip_title_stays_inside_the_iframe_title(tmp_path, small_
     assert frame.iframe["title"] == title
 
 
-VIDEO = {"kind": "video", "width": 1280, "height": 720}
-AUDIO = {"kind": "audio", "width": None, "height": None}
+def stored_clip(kind: str, width: int | None, height: int | None) -> StoredVideo:
+    """Return a stored clip of that kind and size; frame_size reads nothing else."""
+    return StoredVideo(kind=kind, title="A clip", credit=None, src="0123456789abcdef.mp4",
+                       media_type="video/mp4" if kind == "video" else "audio/mp4", size=1000,
+                       duration=2.0, width=width, height=height, has_audio=True, method="remux",
+                       loudness=None, normalised=False, sources=(), poster=None, tracks=(),
+                       extra_tracks=())
+
+
+VIDEO = stored_clip("video", 1280, 720)
+AUDIO = stored_clip("audio", None, None)
 
 
 @pytest.mark.parametrize("video, maxwidth, maxheight, expected", [
@@ -201,7 +211,7 @@ AUDIO = {"kind": "audio", "width": None, "height": None}
     (VIDEO, 1000, 1000, (640, 360 + CHROME_HEIGHT)),
     (VIDEO, None, 100, (MIN_WIDTH, 100)),
     (VIDEO, 120, None, (120, 68 + CHROME_HEIGHT)),
-    ({"kind": "video", "width": 320, "height": 240}, None, None, (320, 240 + CHROME_HEIGHT)),
+    (stored_clip("video", 320, 240), None, None, (320, 240 + CHROME_HEIGHT)),
     (AUDIO, None, None, (640, 60 + CHROME_HEIGHT)),
     (AUDIO, 300, 100, (300, 100)),
 ])

@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
+from articles.document import StoredParagraph
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from captions.timecodes import format_timestamp
@@ -192,9 +193,9 @@ def test_media_text_times_are_clock_times(seconds, expected):
 
 
 @pytest.mark.parametrize("paragraph, expected", [
-    ({"text": "Hello.", "speaker": "Captain", "kind": "speech"}, "Captain: Hello."),
-    ({"text": "A quay at night.", "speaker": None, "kind": "description"}, "[A quay at night.]"),
-    ({"text": "[Ship's horn]", "speaker": None, "kind": "speech"}, "[Ship's horn]"),
+    (StoredParagraph(0.5, 2.0, "Hello.", "Captain", "speech"), "Captain: Hello."),
+    (StoredParagraph(0.5, 2.0, "A quay at night.", None, "description"), "[A quay at night.]"),
+    (StoredParagraph(0.5, 2.0, "[Ship's horn]", None, "speech"), "[Ship's horn]"),
 ])
 def test_transcript_lines_read_as_on_the_page(paragraph, expected):
     assert transcript_line(paragraph) == expected

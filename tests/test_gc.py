@@ -36,7 +36,7 @@ def age_all(folder: Path) -> None:
 
 
 def caption_name(library: Library, slug: str) -> str:
-    return library.article(slug).document["video"]["tracks"][0]["src"]
+    return library.article(slug).document.video.tracks[0].src
 
 
 def recaption(bundle: Path, text: str) -> None:
@@ -80,7 +80,7 @@ def aged_library(tmp_path, small_bundle) -> tuple[Library, dict[str, Path]]:
 def test_old_orphans_go_and_referenced_young_and_foreign_files_stay(aged_library):
     library, files = aged_library
     referenced = media_names(library.article("small-story").document)
-    clip = library.article("small-story").document["video"]["src"]
+    clip = library.article("small-story").document.video.src
     assert (library.media_dir / clip).stat().st_mtime < time.time() - 3600  # old, yet in use
 
     result = collect_orphans(library)
@@ -375,3 +375,20 @@ def test_an_odd_stored_document_stops_gc_but_not_a_reingest(tmp_path, small_bund
     recaption(small_bundle, "Words for a newer pipeline.")
     assert not ingest_bundle(small_bundle, library).skipped
     assert assert_consistent(library) == {"small-story": "A small story"}
+
+
+def test_gc_names_the_odd_field_and_a_document_that_is_not_json_in_one_line(tmp_path, small_bundle):
+    library = Library(tmp_path / "library")
+    ingest_bundle(small_bundle, library)
+    _oddly_stored(library, "small-story")
+    with pytest.raises(CollectError, match=r"'small-story' has a document gc cannot read "
+                                           r"\(video\.tracks is missing\)$"):
+        collect_orphans(library, older_than=timedelta(0))
+
+    with library.connect(write=True) as db:
+        db.execute("UPDATE articles SET document = '{\"slug\": ' WHERE slug = 'small-story'")
+    result = run_media_cli("gc", "--library", str(library.root), "--older-than", "0")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {library.database}: article 'small-story' has a document "
+                           "gc cannot read (the document is not JSON ("), line

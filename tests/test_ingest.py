@@ -11,6 +11,7 @@ import webvtt
 import yaml
 
 from articles.bundle import split_front_matter
+from articles.document import StoredArticle
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from media.photos.metadata import read_photo_metadata
@@ -28,57 +29,57 @@ def tree_state(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def top_story(library: Library) -> dict:
+def top_story(library: Library) -> StoredArticle:
     return library.article("night-ferry-returns").document
 
 
 def test_demo_clip_becomes_h264_aac_with_moov_first(demo_library, demo_content):
     source = probe(demo_content / "night-ferry-returns" / "clip.mp4")
     assert source.video_codec != "h264" or not moov_before_mdat(source.path)  # really needs work
-    video = top_story(demo_library)["video"]
-    clip = demo_library.media_dir / video["src"]
+    video = top_story(demo_library).video
+    clip = demo_library.media_dir / video.src
     info = probe(clip)
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
     assert moov_before_mdat(clip)
-    assert video["method"] == "transcode"
-    assert 30 <= video["duration"] <= 40
-    assert (video["width"], video["height"]) == (1280, 720)
+    assert video.method == "transcode"
+    assert 30 <= video.duration <= 40
+    assert (video.width, video.height) == (1280, 720)
 
 
 def test_web_ready_demo_clip_is_only_remuxed(demo_library):
-    assert demo_library.article("reading-room-stays-open").document["video"]["method"] == "remux"
+    assert demo_library.article("reading-room-stays-open").document.video.method == "remux"
 
 
 def test_poster_exists(demo_library):
-    poster = top_story(demo_library)["video"]["poster"]
-    path = demo_library.media_dir / poster["src"]
+    poster = top_story(demo_library).video.poster
+    path = demo_library.media_dir / poster.src
     assert path.read_bytes()[:3] == b"\xff\xd8\xff"
-    assert (poster["width"], poster["height"]) == (1280, 720)
+    assert (poster.width, poster.height) == (1280, 720)
 
 
 def test_both_caption_tracks_are_utf8_webvtt(demo_library):
-    tracks = top_story(demo_library)["video"]["tracks"]
-    assert [(t["language"], t["label"], t["default"]) for t in tracks] == [
+    tracks = top_story(demo_library).video.tracks
+    assert [(t.language, t.label, t.default) for t in tracks] == [
         ("en", "English", True), ("de", "Deutsch", False)]
     for track in tracks:
-        raw = (demo_library.media_dir / track["src"]).read_bytes()
+        raw = (demo_library.media_dir / track.src).read_bytes()
         text = raw.decode("utf-8")  # strict: raises if not UTF-8
         assert text.startswith("WEBVTT\n")
         parsed = webvtt.from_string(text, strict=True)
         assert len(parsed.captions) == 9
-    german = (demo_library.media_dir / tracks[1]["src"]).read_text(encoding="utf-8")
+    german = (demo_library.media_dir / tracks[1].src).read_text(encoding="utf-8")
     assert "Fahrgäste" in german
 
 
 def test_transcript_is_built_from_the_captions(demo_library):
-    sections = top_story(demo_library)["video"]["tracks"][0]["transcript"]
-    english = [p for section in sections for p in section["paragraphs"]]
-    text = " ".join(p["text"] for p in english)
+    sections = top_story(demo_library).video.tracks[0].transcript
+    english = [p for section in sections for p in section.paragraphs]
+    text = " ".join(p.text for p in english)
     assert "twenty to midnight" in text
     assert "<v" not in text
-    assert english[0]["start"] == pytest.approx(0.5)
-    assert {p["kind"] for p in english} == {"speech", "description"}
-    assert [section["title"] for section in sections] == [
+    assert english[0].start == pytest.approx(0.5)
+    assert {p.kind for p in english} == {"speech", "description"}
+    assert [section.title for section in sections] == [
         "Leaving Port Elsey", "The repaired ferry", "Passengers and the arrival"]
 
 
@@ -86,10 +87,10 @@ def test_photo_credit_comes_from_the_file_metadata(demo_library, demo_content):
     bundle = demo_content / "night-ferry-returns"
     front, _, _ = split_front_matter((bundle / "article.md").read_text(encoding="utf-8"), bundle)
     assert "credit" not in yaml.safe_load(front)["images"][0]
-    image = top_story(demo_library)["images"][0]
-    assert image["credit"] == "Newsreel demo desk / Studio Elsey"
-    for rendition in image["renditions"]:
-        carried = read_photo_metadata(demo_library.media_dir / rendition["src"])
+    image = top_story(demo_library).images[0]
+    assert image.credit == "Newsreel demo desk / Studio Elsey"
+    for rendition in image.renditions:
+        carried = read_photo_metadata(demo_library.media_dir / rendition.src)
         assert carried.credit == "Newsreel demo desk / Studio Elsey"
 
 

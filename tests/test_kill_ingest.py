@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from articles.document import StoredArticle
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from media.names import SERVED_NAME
@@ -82,19 +83,19 @@ def wait_for(condition, process: subprocess.Popen, what: str, timeout: float = 3
         time.sleep(0.02)
 
 
-def referenced_media(document: dict) -> dict[str, int | None]:
+def referenced_media(article: StoredArticle) -> dict[str, int | None]:
     """Return every media name an article refers to, with the byte size its document states (or None)."""
     names: dict[str, int | None] = {}
-    for image in document.get("images", []):
-        names.update((r["src"], None) for r in image["renditions"])
-    if document.get("social_image"):
-        names[document["social_image"]["src"]] = None
-    video = document.get("video")
+    for image in article.images:
+        names.update((r.src, None) for r in image.renditions)
+    if article.social_image:
+        names[article.social_image.src] = None
+    video = article.video
     if video:
-        names.update((s["src"], s.get("size")) for s in video["sources"])
-        names.update((t["src"], None) for t in [*video["tracks"], *video.get("extra_tracks", [])])
-        if video["poster"]:
-            names.update((p["src"], None) for p in video["poster"]["images"])
+        names.update((s.src, s.size) for s in video.sources)
+        names.update((t.src, None) for t in [*video.tracks, *video.extra_tracks])
+        if video.poster:
+            names.update((p.src, None) for p in video.poster.images)
     return names
 
 

@@ -93,17 +93,17 @@ def words(node) -> str:
 # --- ingest ---------------------------------------------------------------------------------
 
 def test_descriptions_of_a_silent_clip_are_stored_with_a_transcript(described_library):
-    video = described_library.article(SLUG).document["video"]
-    assert video["has_audio"] is False
-    assert video["tracks"] == []
-    described = next(t for t in video["extra_tracks"] if t["kind"] == "descriptions")
+    video = described_library.article(SLUG).document.video
+    assert video.has_audio is False
+    assert video.tracks == ()
+    described = next(t for t in video.extra_tracks if t.kind == "descriptions")
     # One section per chapter of the same language, each with its description.
-    assert [(s["title"], [(p["kind"], p["text"]) for p in s["paragraphs"]])
-            for s in described["transcript"]] == [
+    assert [(s.title, [(p.kind, p.text) for p in s.paragraphs])
+            for s in described.transcript] == [
         ("The tram", [("description", "A red tram crosses an empty square.")]),
         ("The pigeons", [("description", "Pigeons lift off the cobbles at once.")])]
-    chapters = next(t for t in video["extra_tracks"] if t["kind"] == "chapters")
-    assert "transcript" not in chapters
+    chapters = next(t for t in video.extra_tracks if t.kind == "chapters")
+    assert chapters.transcript is None
 
 
 def test_silent_clip_without_descriptions_is_ingested_with_a_wcag_note(tmp_path, silent_clip):
@@ -164,10 +164,10 @@ def test_clip_with_sound_is_unchanged(tmp_path, small_bundle):
     library = Library(tmp_path / "lib")
     result = ingest_bundle(small_bundle, library)
     assert not [note for note in result.notes if "WCAG 1.2.1" in note or "no sound" in note]
-    video = library.article("small-story").document["video"]
+    video = library.article("small-story").document.video
     # The descriptions are read into the caption transcript, not given one of their own.
-    assert [t["kind"] for t in video["extra_tracks"]] == ["descriptions"]
-    assert "transcript" not in video["extra_tracks"][0]
+    assert [t.kind for t in video.extra_tracks] == ["descriptions"]
+    assert video.extra_tracks[0].transcript is None
     client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
     page = page_of(client.get("/articles/small-story"))
     transcript = page.find(id="transcript")
@@ -246,11 +246,11 @@ def test_descriptions_of_a_silent_clip_with_captions_stay_in_the_caption_transcr
                                         encoding="utf-8")
     library = Library(tmp_path / "lib")
     ingest_bundle(folder, library)
-    video = library.article(SLUG).document["video"]
-    assert [t["kind"] for t in video["tracks"]] == ["captions"]
-    assert not any("transcript" in t for t in video["extra_tracks"])
-    kinds = [p["kind"] for section in video["tracks"][0]["transcript"]
-             for p in section["paragraphs"]]
+    video = library.article(SLUG).document.video
+    assert [t.kind for t in video.tracks] == ["captions"]
+    assert not any(t.transcript is not None for t in video.extra_tracks)
+    kinds = [p.kind for section in video.tracks[0].transcript
+             for p in section.paragraphs]
     assert kinds.count("description") == 2 and kinds.count("speech") == 1
 
 
@@ -315,13 +315,13 @@ def test_silent_clip_keeps_descriptions_in_a_language_without_captions(tmp_path,
     (folder / "clip.en.vtt").write_text(to_vtt(TEXT_OVER_THE_PICTURE), encoding="utf-8")
     library = Library(tmp_path / "lib")
     assert not [note for note in ingest_bundle(folder, library).notes if "WCAG" in note]
-    video = library.article(SLUG).document["video"]
-    assert [(t["kind"], t["language"]) for t in video["tracks"]] == [("captions", "en")]
-    by_language = {t["language"]: t for t in video["extra_tracks"] if t["kind"] == "descriptions"}
+    video = library.article(SLUG).document.video
+    assert [(t.kind, t.language) for t in video.tracks] == [("captions", "en")]
+    by_language = {t.language: t for t in video.extra_tracks if t.kind == "descriptions"}
     # English descriptions are read into the English captions' transcript, and only there.
-    assert "transcript" not in by_language["en"]
-    assert [p["text"] for section in by_language["de"]["transcript"]
-            for p in section["paragraphs"]] == [text for _, _, text in GERMAN_DESCRIPTIONS]
+    assert by_language["en"].transcript is None
+    assert [p.text for section in by_language["de"].transcript
+            for p in section.paragraphs] == [text for _, _, text in GERMAN_DESCRIPTIONS]
 
     client = client_for(library)
     page = page_of(client.get(ARTICLE))
@@ -361,9 +361,9 @@ def test_descriptions_without_visible_text_are_no_text_alternative(tmp_path, sil
     library = Library(tmp_path / "lib")
     [note] = [note for note in ingest_bundle(folder, library).notes if "WCAG 1.2.1" in note]
     assert "no descriptions track with text" in note
-    video = library.article(SLUG).document["video"]
-    assert [t["kind"] for t in video["extra_tracks"]] == ["descriptions"]
-    assert "transcript" not in video["extra_tracks"][0]
+    video = library.article(SLUG).document.video
+    assert [t.kind for t in video.extra_tracks] == ["descriptions"]
+    assert video.extra_tracks[0].transcript is None
 
     client = client_for(library)
     page = page_of(client.get(ARTICLE))
@@ -408,9 +408,9 @@ def test_descriptions_read_into_captions_still_join_in_paragraphs(tmp_path, sile
     (folder / "clip.en.vtt").write_text(to_vtt([(3.95, 4.0, "END")]), encoding="utf-8")
     library = Library(tmp_path / "lib")
     ingest_bundle(folder, library)
-    [track] = library.article(SLUG).document["video"]["tracks"]
-    assert [(p["kind"], p["text"]) for section in track["transcript"]
-            for p in section["paragraphs"]] == [
+    [track] = library.article(SLUG).document.video.tracks
+    assert [(p.kind, p.text) for section in track.transcript
+            for p in section.paragraphs] == [
         ("description", " ".join(text for _, _, text in DENSE)), ("speech", "END")]
 
 

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from app import create_app
 from articles import present
 from articles.bundle import BundleError, load_bundle
+from articles.document import Translation
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from tests.corpus import CORPUS
@@ -134,8 +135,8 @@ def test_translations_are_stored_and_shown_by_their_own_name(tmp_path, small_bun
     library = Library(tmp_path / "lib")
     ingest_bundle(small_bundle, library)
     document = library.article("small-story").document
-    assert document["translations"] == [{"language": "de-CH", "slug": "kleine-geschichte"},
-                                        {"language": "fa", "slug": "dastan"}]
+    assert document.translations == (Translation("de-CH", "kleine-geschichte"),
+                                      Translation("fa", "dastan"))
     assert [(v["name"], v["dir"]) for v in present.language_versions(document)] == [
         ("Deutsch (Schweiz)", "ltr"), ("فارسی", "rtl")]
 

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from articles import present
+from articles.document import Rendition, StoredArticle, StoredVideo
 
 from .caching import cached_page
 from .common import external_media_url, library, media_url
@@ -37,7 +38,7 @@ def register(app: Flask) -> None:
 def embed(slug: str):
     """The player of one article on its own, with captions and a link to the transcript."""
     row = library().article(slug)
-    if row is None or not row.document.get("video"):
+    if row is None or not row.document.video:
         abort(404)
     model = present.article_model(row.document, media_url)
     return render_template("embed.html", article=model,
@@ -56,24 +57,24 @@ def oembed():
     maxwidth, maxheight = dimension("maxwidth"), dimension("maxheight")
     slug = article_slug(url)
     row = library().article(slug) if slug else None
-    if row is None or not row.document.get("video"):
+    if row is None or not row.document.video:
         abort(404, description="That address is not an article with a clip on this site.")
-    document = row.document
-    video = document["video"]
+    article = row.document
+    video = article.video
     width, height = frame_size(video, maxwidth, maxheight)
     src = url_for("embed", slug=row.slug, _external=True)
     data = {
-        "version": "1.0", "type": "rich" if video["kind"] == "audio" else "video",
-        "title": document["title"],
+        "version": "1.0", "type": "rich" if video.kind == "audio" else "video",
+        "title": article.title,
         "provider_name": current_app.config["SITE_NAME"],
         "provider_url": url_for("index", _external=True),
-        "html": str(IFRAME.format(src, video["title"], width, height)),
+        "html": str(IFRAME.format(src, video.title, width, height)),
         "width": width, "height": height,
     }
-    thumbnail = pick_thumbnail(document, maxwidth, maxheight)
+    thumbnail = pick_thumbnail(article, maxwidth, maxheight)
     if thumbnail:
-        data.update(thumbnail_url=external_media_url(thumbnail["src"]),
-                    thumbnail_width=thumbnail["width"], thumbnail_height=thumbnail["height"])
+        data.update(thumbnail_url=external_media_url(thumbnail.src),
+                    thumbnail_width=thumbnail.width, thumbnail_height=thumbnail.height)
     return jsonify(data)
 
 
@@ -99,34 +100,36 @@ def article_slug(url: str) -> str | None:
     return args["slug"] if endpoint == "article" else None
 
 
-def frame_size(video: dict, maxwidth: int | None, maxheight: int | None) -> tuple[int, int]:
+def frame_size(video: StoredVideo, maxwidth: int | None,
+               maxheight: int | None) -> tuple[int, int]:
     """Return the iframe's (width, height): the clip's shape plus room for its text, within limits."""
-    audio = video["kind"] == "audio" or not video.get("height")
-    width = min(DEFAULT_WIDTH, video.get("width") or DEFAULT_WIDTH)
+    audio = video.kind == "audio" or not video.height
+    width = min(DEFAULT_WIDTH, video.width or DEFAULT_WIDTH)
     if maxheight is not None and not audio:
         # As wide as still lets picture and text fit the height, but never unreadably narrow.
-        fitting = (maxheight - CHROME_HEIGHT) * video["width"] // video["height"]
+        fitting = (maxheight - CHROME_HEIGHT) * video.width // video.height
         width = min(width, max(MIN_WIDTH, fitting))
     if maxwidth is not None:
         width = min(width, maxwidth)
-    picture = AUDIO_HEIGHT if audio else round(width * video["height"] / video["width"])
+    picture = AUDIO_HEIGHT if audio else round(width * video.height / video.width)
     height = picture + CHROME_HEIGHT
     if maxheight is not None:
         height = min(height, maxheight)
     return width, height
 
 
-def pick_thumbnail(document: dict, maxwidth: int | None, maxheight: int | None) -> dict | None:
+def pick_thumbnail(article: StoredArticle, maxwidth: int | None,
+                   maxheight: int | None) -> Rendition | None:
     """Return the largest JPEG poster (else lead photo) within the limits; oEmbed forbids larger."""
-    video = document["video"]
-    if video.get("poster"):
-        candidates = video["poster"]["images"]
-    elif document.get("images"):
-        candidates = document["images"][0]["renditions"]
+    video = article.video
+    if video.poster:
+        candidates = video.poster.images
+    elif article.images:
+        candidates = article.images[0].renditions
     else:
         return None
-    fitting = sorted((c for c in candidates if c["type"] == "image/jpeg"
-                      and (maxwidth is None or c["width"] <= maxwidth)
-                      and (maxheight is None or c["height"] <= maxheight)),
-                     key=lambda c: c["width"])
+    fitting = sorted((c for c in candidates if c.media_type == "image/jpeg"
+                      and (maxwidth is None or c.width <= maxwidth)
+                      and (maxheight is None or c.height <= maxheight)),
+                     key=lambda c: c.width)
     return fitting[-1] if fitting else None

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Flask, Response, current_app, url_for
 
+from articles.document import StoredArticle, StoredImage, StoredParagraph, StoredVideo
 from captions.timecodes import format_timestamp
 
 from .caching import cached_page
@@ -28,13 +29,13 @@ def register(app: Flask) -> None:
 @cached_page()
 def feed():
     """The newest articles as RSS 2.0 with Media RSS, rendered once per library version."""
-    documents = sorted((row.document for row in library().articles()),
-                       key=lambda document: moment(document["published"]), reverse=True)[:MAX_ITEMS]
+    articles = sorted((row.document for row in library().articles()),
+                      key=lambda article: moment(article.published), reverse=True)[:MAX_ITEMS]
     channel = {"title": current_app.config["SITE_NAME"],
                "link": url_for("index", _external=True),
                "self": url_for("feed", _external=True),
                "description": "Accessible news: every clip with captions and a transcript."}
-    body = build_feed(channel, documents,
+    body = build_feed(channel, articles,
                       page_url=lambda slug: url_for("article", slug=slug, _external=True),
                       media_url=external_media_url)
     return Response(body, mimetype="application/rss+xml")
@@ -57,7 +58,7 @@ def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes) ->
     return element
 
 
-def build_feed(channel: dict, documents: list[dict], page_url, media_url) -> bytes:
+def build_feed(channel: dict, articles: list[StoredArticle], page_url, media_url) -> bytes:
     """Return the feed's XML; ``page_url(slug)`` and ``media_url(name)`` give absolute URLs."""
     ET.register_namespace("media", MEDIA)
     ET.register_namespace("atom", ATOM)
@@ -68,86 +69,85 @@ def build_feed(channel: dict, documents: list[dict], page_url, media_url) -> byt
     _add(head, "description", channel["description"])
     _add(head, "language", "en")
     _add(head, f"{{{ATOM}}}link", href=channel["self"], rel="self", type="application/rss+xml")
-    if documents:
-        latest = max(documents, key=lambda document: moment(document["published"]))
-        _add(head, "lastBuildDate", rfc822(latest["published"]))
-    for document in documents:
-        _item(_add(head, "item"), document, page_url(document["slug"]), media_url)
+    if articles:
+        latest = max(articles, key=lambda article: moment(article.published))
+        _add(head, "lastBuildDate", rfc822(latest.published))
+    for article in articles:
+        _item(_add(head, "item"), article, page_url(article.slug), media_url)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
 
 
-def _item(item: ET.Element, document: dict, link: str, media_url) -> None:
-    _add(item, "title", document["title"])
+def _item(item: ET.Element, article: StoredArticle, link: str, media_url) -> None:
+    _add(item, "title", article.title)
     _add(item, "link", link)
     _add(item, "guid", link, isPermaLink="true")
-    _add(item, "pubDate", rfc822(document["published"]))
-    _add(item, "description", document["summary"])
-    video = document.get("video")
+    _add(item, "pubDate", rfc822(article.published))
+    _add(item, "description", article.summary)
+    video = article.video
     if video:
-        _add(item, "enclosure", url=media_url(video["src"]), length=video["size"],
-             type=video["type"])
-        _clip(item, document, video, media_url)
-    for image in document.get("images", []):
+        _add(item, "enclosure", url=media_url(video.src), length=video.size,
+             type=video.media_type)
+        _clip(item, article, video, media_url)
+    for image in article.images:
         _photo(item, image, media_url)
 
 
-def _clip(item: ET.Element, document: dict, video: dict, media_url) -> None:
-    medium = "audio" if video["kind"] == "audio" else "video"
-    content = _add(item, f"{{{MEDIA}}}content", url=media_url(video["src"]), type=video["type"],
-                   fileSize=video["size"], duration=round(video["duration"]),
-                   width=video.get("width"), height=video.get("height"), medium=medium,
+def _clip(item: ET.Element, article: StoredArticle, video: StoredVideo, media_url) -> None:
+    medium = "audio" if video.kind == "audio" else "video"
+    content = _add(item, f"{{{MEDIA}}}content", url=media_url(video.src), type=video.media_type,
+                   fileSize=video.size, duration=round(video.duration),
+                   width=video.width, height=video.height, medium=medium,
                    isDefault="true", expression="full")
-    _add(content, f"{{{MEDIA}}}title", video["title"], type="plain")
-    _add(content, f"{{{MEDIA}}}description", document["summary"], type="plain")
-    poster = video.get("poster")
+    _add(content, f"{{{MEDIA}}}title", video.title, type="plain")
+    _add(content, f"{{{MEDIA}}}description", article.summary, type="plain")
+    poster = video.poster
     if poster:
-        jpeg = max((p for p in poster["images"] if p["type"] == "image/jpeg"),
-                   key=lambda p: p["width"], default=None)
+        jpeg = max((p for p in poster.images if p.media_type == "image/jpeg"),
+                   key=lambda p: p.width, default=None)
         if jpeg:
-            _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(jpeg["src"]),
-                 width=jpeg["width"], height=jpeg["height"])
-    if video.get("credit"):
-        _add(content, f"{{{MEDIA}}}credit", video["credit"], role="producer", scheme=CREDIT_SCHEME)
-    for track in video["tracks"]:
-        _add(content, f"{{{MEDIA}}}subTitle", type="text/vtt", lang=track["language"],
-             href=media_url(track["src"]))
+            _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(jpeg.src),
+                 width=jpeg.width, height=jpeg.height)
+    if video.credit:
+        _add(content, f"{{{MEDIA}}}credit", video.credit, role="producer", scheme=CREDIT_SCHEME)
+    for track in video.tracks:
+        _add(content, f"{{{MEDIA}}}subTitle", type="text/vtt", lang=track.language,
+             href=media_url(track.src))
     # The transcript, one timed paragraph at a time, each in its track's language:
     # the captions', or for a clip without sound, its descriptions'.
-    for track in [*video["tracks"], *video.get("extra_tracks", ())]:
-        for section in track.get("transcript", ()):
-            for paragraph in section["paragraphs"]:
+    for track in [*video.tracks, *video.extra_tracks]:
+        for section in track.transcript or ():
+            for paragraph in section.paragraphs:
                 _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
-                     lang=track["language"], start=format_timestamp(paragraph["start"]),
-                     end=format_timestamp(paragraph["end"]))
+                     lang=track.language, start=format_timestamp(paragraph.start),
+                     end=format_timestamp(paragraph.end))
 
 
-def transcript_line(paragraph: dict) -> str:
+def transcript_line(paragraph: StoredParagraph) -> str:
     """Return a transcript paragraph as the page shows it: speaker named, descriptions in brackets."""
-    if paragraph.get("kind") == "description":
-        return f"[{paragraph['text']}]"
-    if paragraph.get("speaker"):
-        return f"{paragraph['speaker']}: {paragraph['text']}"
-    return paragraph["text"]
+    if paragraph.kind == "description":
+        return f"[{paragraph.text}]"
+    if paragraph.speaker:
+        return f"{paragraph.speaker}: {paragraph.text}"
+    return paragraph.text
 
 
-def _photo(item: ET.Element, image: dict, media_url) -> None:
-    renditions = [r for r in image["renditions"] if r["type"] == "image/jpeg"] or image["renditions"]
-    largest = max(renditions, key=lambda r: r["width"])
-    content = _add(item, f"{{{MEDIA}}}content", url=media_url(largest["src"]), type=largest["type"],
-                   width=largest["width"], height=largest["height"], medium="image")
-    if image.get("caption") or image.get("alt"):
-        _add(content, f"{{{MEDIA}}}description", image.get("caption") or image["alt"], type="plain")
-    smallest = min(renditions, key=lambda r: r["width"])
-    _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(smallest["src"]),
-         width=smallest["width"], height=smallest["height"])
-    if image.get("creator"):
-        _add(content, f"{{{MEDIA}}}credit", image["creator"], role="photographer",
+def _photo(item: ET.Element, image: StoredImage, media_url) -> None:
+    renditions = [r for r in image.renditions if r.media_type == "image/jpeg"] or image.renditions
+    largest = max(renditions, key=lambda r: r.width)
+    content = _add(item, f"{{{MEDIA}}}content", url=media_url(largest.src), type=largest.media_type,
+                   width=largest.width, height=largest.height, medium="image")
+    if image.caption or image.alt:
+        _add(content, f"{{{MEDIA}}}description", image.caption or image.alt, type="plain")
+    smallest = min(renditions, key=lambda r: r.width)
+    _add(content, f"{{{MEDIA}}}thumbnail", url=media_url(smallest.src),
+         width=smallest.width, height=smallest.height)
+    if image.creator:
+        _add(content, f"{{{MEDIA}}}credit", image.creator, role="photographer",
              scheme=CREDIT_SCHEME)
-    if image["credit"] != image.get("creator"):
+    if image.credit != image.creator:
         # The credit line names an agency or desk as often as a person.
-        _add(content, f"{{{MEDIA}}}credit", image["credit"], role="distribution company",
+        _add(content, f"{{{MEDIA}}}credit", image.credit, role="distribution company",
              scheme=CREDIT_SCHEME)
-    if image.get("copyright"):
-        _add(content, f"{{{MEDIA}}}copyright", image["copyright"])
-
+    if image.copyright:
+        _add(content, f"{{{MEDIA}}}copyright", image.copyright)

@@ -36,13 +36,13 @@ def article(slug: str):
     model["versions"] = [v for v in model["versions"] if lib.article(v["slug"]) is not None]
     start = start_time(request.args.get("t"), model["video"])
     related = [present.teaser_model(r.document, media_url)
-               for r in (lib.article(s) for s in row.document["related"]) if r is not None]
+               for r in (lib.article(s) for s in row.document.related) if r is not None]
     if not related:
         related = [present.teaser_model(r.document, media_url)
                    for r in lib.articles() if r.slug != slug][:3]
     structured = present.structured_data(
         row.document, external_media_url, url_for("article", slug=slug, _external=True),
-        embed_url=url_for("embed", slug=slug, _external=True) if row.document.get("video") else None)
+        embed_url=url_for("embed", slug=slug, _external=True) if row.document.video else None)
     return render_template("article.html", article=model, start=start, related=related,
                            structured=structured)
 
