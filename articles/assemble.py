@@ -6,9 +6,9 @@ named by a hash of what it is made from, so a re-run finds them in place.
 
 from __future__ import annotations
 
+import logging
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +39,8 @@ from media.photos.social_image import make_social_image
 from media.photos.thumbs import DEFAULT_FORMATS, DEFAULT_WIDTHS, make_thumbnails
 from media.video.clips import ClipResult
 
-Log = Callable[[str], None]
+logger = logging.getLogger(__name__)
+
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,11 @@ def _companion(specs, tracks: list, kind: str, language: str) -> tuple:
 
 
 def assemble_article(bundle: Bundle, library: Library, clip: ClipResult | None, tracks: list,
-                     photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path],
-                     log: Log) -> StoredArticle:
+                     photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path]) -> StoredArticle:
     """Return the stored article of ``bundle``, writing photo renditions, the sharing card and
     caption files to the library and listing each new file in ``written``."""
     video = _stored_video(bundle, library, clip, tracks, written) if clip is not None else None
-    social_image = _social_image(bundle, library, clip, photos, hashes, written, log)
+    social_image = _social_image(bundle, library, clip, photos, hashes, written)
     stored_images = []
     for photo in photos:
         spec = bundle.images[photo.spec_index]
@@ -92,7 +92,7 @@ def assemble_article(bundle: Bundle, library: Library, clip: ClipResult | None, 
                           photo.copyright or "", photo.alt, repr(DEFAULT_WIDTHS),
                           repr(DEFAULT_FORMATS))
         existing = set(library.media_dir.glob(f"{base}-*"))
-        log(f"{bundle.slug}: photo {spec.path.name}")
+        logger.info("%s: photo %s", bundle.slug, spec.path.name)
         # "" rather than None: what ingest decided is published, nothing else
         # from the file's metadata.
         thumbs = make_thumbnails(spec.path, library.media_dir, base, credit=photo.credit,
@@ -115,8 +115,7 @@ def assemble_article(bundle: Bundle, library: Library, clip: ClipResult | None, 
 
 
 def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None,
-                  photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path],
-                  log: Log) -> SocialImage | None:
+                  photos: list[CheckedPhoto], hashes: dict[Path, str], written: list[Path]) -> SocialImage | None:
     """Write the 1200x630 sharing card from the lead photo (else the poster), credit drawn on it."""
     if photos:
         photo, spec = photos[0], bundle.images[photos[0].spec_index]
@@ -138,7 +137,7 @@ def _social_image(bundle: Bundle, library: Library, clip: ClipResult | None,
             make_social_image(source, target, credit, creator, copyright, focus)
         except CreditNotDrawable as error:
             # A credit in a script the card font lacks still goes into the metadata.
-            log(f"{bundle.slug}: {error}; sharing image written without the credit line")
+            logger.info("%s: %s; sharing image written without the credit line", bundle.slug, error)
             make_social_image(source, target, credit, creator, copyright, focus, overlay=False)
         written.append(target)
     return SocialImage(target.name, 1200, 630)

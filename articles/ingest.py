@@ -12,7 +12,7 @@ reference lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,21 +37,21 @@ from .bundle import Bundle, BundleError, load_bundle
 from .collect import media_names, release_unused
 from .store import ArticleRow, Library
 
+logger = logging.getLogger(__name__)
+
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
 PIPELINE_VERSION = "5"
 
-Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class IngestOptions:
-    """How ingest prepares media: encoding settings, input limits, threads, callbacks."""
+    """How ingest prepares media: encoding settings, input limits, threads, a progress callback."""
 
     settings: ClipSettings = ClipSettings()
     limits: InputLimits = InputLimits()
     threads: int | None = None
     on_progress: ProgressCallback | None = None
-    log: Log = lambda _: None
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,6 @@ def ingest_bundle(folder: Path | str, library: Library,
 def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
                       info: VideoInfo | None, tracks: list, photos: list[CheckedPhoto],
                       hashes: dict[Path, str], source_hash: str, notes: list[str]) -> IngestResult:
-    log = options.log
     try:
         stored = library.article(bundle.slug)
     except DocumentError:
@@ -107,7 +106,7 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
         stored = None
     if (stored is not None and stored.source_hash == source_hash
             and all(library.media_path(n).is_file() for n in media_names(stored.document))):
-        log(f"{bundle.slug}: unchanged, nothing to do")
+        logger.info("%s: unchanged, nothing to do", bundle.slug)
         return IngestResult(bundle.slug, True, (), tuple(notes))
 
     clip = None
@@ -115,15 +114,14 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
         clip = prepare_clip(info, library.media_dir, options.settings,
                             poster_at=bundle.video.poster_at, limits=options.limits,
                             source_hash=hashes[bundle.video.path], threads=options.threads,
-                            on_progress=options.on_progress,
-                            log=lambda message: log(f"{bundle.slug}: {message}"))
+                            on_progress=options.on_progress)
     # No clean-up if what follows fails: every output is named by its content,
     # so a file this run created may already be reused by another ingest that
     # found it in place, and deleting it would break that article's page. No
     # output is unique to this run, so none is safe to delete here; the
     # orphans wait for ``python -m media gc``.
     written: list[Path] = []
-    article = assemble_article(bundle, library, clip, tracks, photos, hashes, written, log)
+    article = assemble_article(bundle, library, clip, tracks, photos, hashes, written)
     if stored is not None:
         # Pages and caches rendered from the stored version still point at
         # the files it alone used: gc's grace period for them starts now.
@@ -132,7 +130,7 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
     library.save_article(ArticleRow(
         slug=bundle.slug, title=bundle.title, published=article.published,
         top=bundle.top, source_hash=source_hash, document=article))
-    log(f"{bundle.slug}: ingested")
+    logger.info("%s: ingested", bundle.slug)
     if clip is not None and not clip.reused:
         written = [o.path for o in clip.outputs] + written
     return IngestResult(bundle.slug, False, tuple(written), tuple(notes))

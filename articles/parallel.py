@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +40,7 @@ class Outcome:
 
 def ingest_many(bundles: tuple[Path, ...] | list[Path], library: Library,
                 settings: ClipSettings = ClipSettings(), limits: InputLimits = InputLimits(),
-                jobs: int = 1, on_progress: ProgressCallback | None = None,
-                log: Callable[[str], None] = lambda _: None) -> list[Outcome]:
+                jobs: int = 1, on_progress: ProgressCallback | None = None) -> list[Outcome]:
     """Ingest ``bundles`` with up to ``jobs`` at once; return their outcomes in order.
 
     Each ffmpeg run gets cores / jobs threads, so the jobs together never ask
@@ -51,7 +49,7 @@ def ingest_many(bundles: tuple[Path, ...] | list[Path], library: Library,
     """
     threads = max(1, cpu_count() // max(1, jobs))
     options = IngestOptions(settings=settings, limits=limits, threads=threads,
-                            on_progress=on_progress, log=log)
+                            on_progress=on_progress)
 
     def one(bundle: Path) -> Outcome:
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import ProgressBars, clip_options, clip_settings
+from cli.options import ProgressBars, clip_options, clip_settings, show_messages
 
 MAX_HOURS = 1_000_000  # about 114 years
 
@@ -104,10 +104,10 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     settings = clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
     # Bars from parallel jobs would overwrite each other: one job draws one.
     progress = ProgressBars(enabled=not quiet and not as_json and jobs == 1)
-    log = (lambda _: None) if quiet or as_json else (lambda message: click.echo(message, err=True))
+    show_messages(not quiet and not as_json)
     try:
         outcomes = ingest_many(bundles, Library(library_path(library)), settings,
-                               InputLimits(max_duration=max_duration), jobs, progress, log)
+                               InputLimits(max_duration=max_duration), jobs, progress)
     except KeyboardInterrupt:
         progress.close()
         click.echo("error: interrupted; finished bundles are saved, nothing is half-written",
@@ -142,6 +142,7 @@ def demo(out: Path) -> None:
     Existing bundle folders are left untouched.
     """
     from media.demo.bundles import write_demo
-    written = write_demo(out, log=lambda message: click.echo(message, err=True))
+    show_messages(True)
+    written = write_demo(out)
     for folder in written:
         click.echo(str(folder))

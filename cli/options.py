@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 
 from media.ffmpeg.commands import ClipSettings
 from media.ffmpeg.progress import Progress
+
+
+class _EchoHandler(logging.Handler):
+    """Writes each message to stderr through click, whichever stream stderr is at the time."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # logging's own contract: report the failure, never raise
+            self.handleError(record)
+
+
+_MESSAGES = _EchoHandler()
+
+
+def show_messages(enabled: bool) -> None:
+    """Print what the packages log about each step (INFO) on stderr, or only their warnings."""
+    for name in ("media", "articles", "captions"):
+        logger = logging.getLogger(name)
+        if _MESSAGES not in logger.handlers:
+            logger.addHandler(_MESSAGES)
+            logger.propagate = False
+        logger.setLevel(logging.INFO if enabled else logging.WARNING)
 
 
 class ProgressBars:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import ProgressBars, clip_options, clip_settings
+from cli.options import ProgressBars, clip_options, clip_settings, show_messages
 
 
 @click.command()
@@ -55,11 +55,11 @@ def clip(src: Path, out: Path, poster_at: float | None, max_height: int, crf: in
 
     settings = clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
     progress = ProgressBars(enabled=not quiet and not as_json)
-    log = (lambda _: None) if quiet or as_json else (lambda message: click.echo(message, err=True))
+    show_messages(not quiet and not as_json)
     try:
         result = prepare_clip(probe_file(src), out, settings, poster_at=poster_at,
                               limits=InputLimits(max_duration=max_duration),
-                              on_progress=progress, log=log)
+                              on_progress=progress)
     finally:
         progress.close()
     if as_json:

@@ -56,7 +56,8 @@ READY = """async () => {
 def demo_library(folder: Path) -> Library:
     """Write the demo bundles under ``folder``, ingest them and return the library."""
     content = folder / "content"
-    write_demo(content, log=lambda message: print(message, file=sys.stderr))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    write_demo(content)
     library = Library(folder / "library")
     for bundle in sorted(content.iterdir()):
         print(f"ingesting {bundle.name}", file=sys.stderr)

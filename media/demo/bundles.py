@@ -8,9 +8,9 @@ Arabic version, right to left, which shares its clip and photo.
 
 from __future__ import annotations
 
+import logging
 import io
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -31,6 +31,8 @@ from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, 
 from media.files import atomic_output, write_bytes_atomic, write_text_atomic
 from media.photos.metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
 from media.ffmpeg.run import run_tool
+
+logger = logging.getLogger(__name__)
 
 PICTURES = {
     TOP_STORY["slug"]: pictures.harbour,
@@ -127,7 +129,7 @@ def _write_clip(target: Path, out: Path, slug: str) -> None:
                  tmp, what="demo clip failed")
 
 
-def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> list[Path]:
+def write_demo(out: Path | str) -> list[Path]:
     """Write the demo bundles into ``out``; existing bundle folders are left untouched.
 
     Returns the folders of the bundles written now.
@@ -137,13 +139,13 @@ def write_demo(out: Path | str, log: Callable[[str], None] = lambda _: None) -> 
     for story in (*STORIES, *TRANSLATIONS):
         folder = out / story["slug"]
         if folder.exists():
-            log(f"{folder}: exists, left as it is")
+            logger.info("%s: exists, left as it is", folder)
             continue
         # Build in a hidden sibling folder and rename it into place, so a
         # crash never leaves a half-written bundle that looks complete.
         staging = out / f".{story['slug']}.partial"
         staging.mkdir(parents=True, exist_ok=True)
-        log(f"{folder}: generating clip, captions and photo")
+        logger.info("%s: generating clip, captions and photo", folder)
         _write_clip(staging / "clip.mp4", out, story["slug"])
         captions = [{"file": "clip.en.vtt", "language": "en", "default": True}]
         write_text_atomic(staging / "clip.en.vtt", to_vtt(story["captions_en"]))

@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,12 +37,13 @@ from media.ffmpeg.probe import probe
 from media.ffmpeg.progress import Progress
 from media.ffmpeg.run import run_tool, timeout_for
 
+logger = logging.getLogger(__name__)
+
 DURATION_TOLERANCE = 0.1  # seconds an output may differ from its source
 POSTER_WIDTHS = (320, 640, 1280)
 PIPELINE_VERSION = "2"
 
 ProgressCallback = Callable[[str, Progress], None]
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def output_lock(out_dir: Path, key: str) -> Iterator[None]:
 def prepare_clip(info: VideoInfo, out_dir: Path | str, settings: ClipSettings = ClipSettings(), *,
                  poster_at: float | None = None, limits: InputLimits = InputLimits(),
                  source_hash: str | None = None, threads: int | None = None,
-                 on_progress: ProgressCallback | None = None, log: Log = lambda _: None
+                 on_progress: ProgressCallback | None = None
                  ) -> ClipResult:
     """Prepare web outputs for a probed source in ``out_dir``; reuse finished ones.
 
@@ -151,17 +153,17 @@ def prepare_clip(info: VideoInfo, out_dir: Path | str, settings: ClipSettings = 
     with output_lock(out_dir, key):
         cached = _load_sidecar(out_dir, key)
         if cached is not None:
-            log(f"{info.path.name}: already prepared")
+            logger.info("%s: already prepared", info.path)
             return cached
         _remove_stale_temporaries(out_dir, key)
-        result = _prepare(info, out_dir, key, settings, poster_at, threads, on_progress, log)
+        result = _prepare(info, out_dir, key, settings, poster_at, threads, on_progress)
         write_text_atomic(out_dir / f"{key}.json", json.dumps(_sidecar(result), indent=1))
     return result
 
 
 def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
              poster_at: float | None, threads: int | None,
-             on_progress: ProgressCallback | None, log: Log) -> ClipResult:
+             on_progress: ProgressCallback | None) -> ClipResult:
     method, reasons = plan(info, settings)
     ffmpeg_bin = tools.ffmpeg()
     written: list[Output] = []
@@ -178,10 +180,10 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
         if info.has_video and method == "remux" and _target(info, settings):
             # One ffmpeg run copies the streams and measures the audio.
             main, audio_filter, level = _remux_measuring(ffmpeg_bin, info, out_dir / f"{key}.mp4",
-                                                         settings, on_progress, log)
+                                                         settings, on_progress)
             written.append(main)
         else:
-            audio_filter, level = _loudness(info, settings, log)
+            audio_filter, level = _loudness(info, settings)
         if info.has_video:
             if not written:
                 def main_argv(tmp: Path) -> list[str]:
@@ -191,19 +193,19 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
                     return commands.transcode_command(ffmpeg_bin, info, tmp, settings,
                                                       audio_filter, threads=threads)
                 written.append(_run_and_verify(main_argv, info, out_dir / f"{key}.mp4", "video",
-                                               method, on_progress, log))
+                                               method, on_progress))
             for height in _rendition_heights(info, settings):
                 written.append(_run_and_verify(
                     lambda tmp, height=height: commands.transcode_command(
                         ffmpeg_bin, info, tmp, settings, audio_filter, max_height=height,
                         threads=threads),
                     info, out_dir / f"{key}-{height}.mp4", "rendition", f"{height}p",
-                    on_progress, log))
+                    on_progress))
             if settings.webm:
                 written.append(_run_and_verify(
                     lambda tmp: commands.webm_command(ffmpeg_bin, info, tmp, settings,
                                                       audio_filter, threads),
-                    info, out_dir / f"{key}.webm", "webm", "WebM", on_progress, log))
+                    info, out_dir / f"{key}.webm", "webm", "WebM", on_progress))
             if early_posters is not None:
                 poster = early_posters.result()
             else:
@@ -216,7 +218,7 @@ def _prepare(info: VideoInfo, out_dir: Path, key: str, settings: ClipSettings,
         else:
             written.append(_run_and_verify(
                 lambda tmp: commands.audio_command(ffmpeg_bin, info, tmp, settings, audio_filter),
-                info, out_dir / f"{key}.m4a", "audio", method, on_progress, log))
+                info, out_dir / f"{key}.m4a", "audio", method, on_progress))
             poster_time = None
     except BaseException:
         if early_posters is not None:
@@ -245,22 +247,21 @@ def _target(info: VideoInfo, settings: ClipSettings) -> LoudnessTarget | None:
     return LoudnessTarget(integrated=settings.loudness_target, true_peak=settings.true_peak)
 
 
-def _loudness(info: VideoInfo, settings: ClipSettings, log: Log) -> tuple[str | None, str | None]:
+def _loudness(info: VideoInfo, settings: ClipSettings) -> tuple[str | None, str | None]:
     """Return (normalisation filter or None, measured level text) for the source's audio."""
     target = _target(info, settings)
     if target is None:
         return None, None
-    return _decide(info, measure_loudness(info.path, target), target, log)
+    return _decide(info, measure_loudness(info.path, target), target)
 
 
-def _decide(info: VideoInfo, measured: Loudness, target: LoudnessTarget,
-            log: Log) -> tuple[str | None, str]:
+def _decide(info: VideoInfo, measured: Loudness, target: LoudnessTarget) -> tuple[str | None, str]:
     """Return (normalisation filter or None, measured level text) for a measurement."""
     level = describe(measured)
     if not needs_normalising(measured, target):
-        log(f"{info.path.name}: loudness {level}, kept")
+        logger.info("%s: loudness %s, kept", info.path, level)
         return None, level
-    log(f"{info.path.name}: loudness {level}, normalising to {target.integrated:g} LUFS")
+    logger.info("%s: loudness %s, normalising to %g LUFS", info.path, level, target.integrated)
     return normalise_filter(measured, target), level
 
 
@@ -272,7 +273,7 @@ def _rendition_heights(info: VideoInfo, settings: ClipSettings) -> list[int]:
 
 
 def _remux_measuring(ffmpeg_bin: str, info: VideoInfo, output: Path, settings: ClipSettings,
-                     on_progress: ProgressCallback | None, log: Log
+                     on_progress: ProgressCallback | None
                      ) -> tuple[Output, str | None, str]:
     """Remux and measure loudness in one run; re-encode the audio only when it is off target.
 
@@ -281,14 +282,14 @@ def _remux_measuring(ffmpeg_bin: str, info: VideoInfo, output: Path, settings: C
     :raises MediaError: when ffmpeg fails, prints no measurement, or the output
         fails verification. Nothing half-written stays visible.
     """
-    log(f"{info.path.name}: remux -> {output.name}")
+    logger.info("%s: remux -> %s", info.path, output.name)
     timeout = timeout_for(info.duration)
     with atomic_output(output) as tmp:
         argv = commands.remux_measuring_command(ffmpeg_bin, info, tmp)
         result = run_tool(argv, info.path, what="remux failed", timeout=timeout,
                           duration=info.duration, on_progress=_labelled(on_progress, info, "remux"))
         measured = parse_measurement(result.stderr, info.path, argv)
-        audio_filter, level = _decide(info, measured, _target(info, settings), log)
+        audio_filter, level = _decide(info, measured, _target(info, settings))
         if audio_filter is not None:
             # The copy just written is replaced: the video is copied again from
             # the source (a remux costs little) and only the audio is encoded.
@@ -307,9 +308,9 @@ def _labelled(on_progress: ProgressCallback | None, info: VideoInfo, label: str)
 
 
 def _run_and_verify(build: Callable[[Path], list[str]], info: VideoInfo, output: Path, kind: str,
-                    label: str, on_progress: ProgressCallback | None, log: Log) -> Output:
+                    label: str, on_progress: ProgressCallback | None) -> Output:
     """Run the argv that ``build`` makes for a temporary path, verify, then rename into place."""
-    log(f"{info.path.name}: {label} -> {output.name}")
+    logger.info("%s: %s -> %s", info.path, label, output.name)
     with atomic_output(output) as tmp:
         run_tool(build(tmp), info.path, what=f"{label} failed", timeout=timeout_for(info.duration),
                  duration=info.duration, on_progress=_labelled(on_progress, info, label))
