@@ -6,8 +6,8 @@ named by a hash of what it is made from, so a re-run finds them in place.
 
 from __future__ import annotations
 
-import logging
 import hashlib
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +68,7 @@ def render_markdown(text: str) -> str:
 def _companion_track(specs, tracks: list, kind: str,
                      language: str) -> captions.CaptionTrack | None:
     """Return the ``kind`` track in ``language`` (else in its primary language), or None."""
-    matches = [(spec.language, track) for spec, track in zip(specs, tracks) if spec.kind == kind]
+    matches = [(spec.language, track) for spec, track in zip(specs, tracks, strict=True) if spec.kind == kind]
     found = languages.closest(matches, language, tag_of=lambda match: match[0])
     return found[1] if found is not None else None
 
@@ -158,7 +158,7 @@ def _stored_video(bundle: Bundle, library: Library, clip: ClipResult, tracks: li
               for s in spec.captions if s.shown_as_text]
     silent = clip.main.kind == "video" and not clip.has_audio
     shown, extra = [], []
-    for caption_spec, track in zip(spec.captions, tracks):
+    for caption_spec, track in zip(spec.captions, tracks, strict=True):
         text = captions.to_webvtt(track)
         vtt_path = library.media_dir / f"{short_hash(text)}.vtt"
         if not vtt_path.exists():

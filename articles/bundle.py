@@ -13,11 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from articles import languages
+from articles.errors import ArticleError
 from captions.errors import CaptionError
 from captions.tracks import check_kind, check_language
-
-from . import languages
-from articles.errors import ArticleError
 
 ARTICLE_FILE = "article.md"
 MAX_ARTICLE_BYTES = 1_000_000

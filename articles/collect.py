@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from media.names import OUTPUT_NAME, TEMPORARY_NAME
-
 from articles.document import DocumentError, StoredArticle
 from articles.errors import ArticleError
 from articles.store import Library
+from media.names import OUTPUT_NAME, TEMPORARY_NAME
 
 GRACE_PERIOD = timedelta(hours=24)
 

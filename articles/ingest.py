@@ -17,25 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import captions
+from articles.assemble import CheckedPhoto, assemble_article, short_hash
+from articles.bundle import Bundle, BundleError, load_bundle
+from articles.collect import media_names, release_unused
+from articles.document import DocumentError
+from articles.store import ArticleRow, Library
 from captions.quality import check_track
 from captions.transcript import build_full_transcript
+from media.ffmpeg.commands import ClipSettings
+from media.ffmpeg.info import InputLimits, VideoInfo
+from media.ffmpeg.probe import probe
 from media.photos import images
+from media.photos.metadata import read_photo_metadata
 from media.video.clips import (
     ProgressCallback,
     file_hash,
     prepare_clip,
     settings_key,
 )
-from media.ffmpeg.commands import ClipSettings
-from media.photos.metadata import read_photo_metadata
-from media.ffmpeg.info import InputLimits, VideoInfo
-from media.ffmpeg.probe import probe
-from articles.assemble import CheckedPhoto, assemble_article, short_hash
-from articles.document import DocumentError
-
-from .bundle import Bundle, BundleError, load_bundle
-from .collect import media_names, release_unused
-from .store import ArticleRow, Library
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +160,7 @@ def _check_caption_quality(bundle: Bundle, info: VideoInfo, tracks: list) -> lis
     so the limits of on-screen text do not apply to them; they are only read.
     """
     problems = []
-    for spec, track in zip(bundle.video.captions, tracks):
+    for spec, track in zip(bundle.video.captions, tracks, strict=True):
         if not spec.shown_as_text:
             continue
         problems += check_track(track, clip_duration=info.duration,
@@ -185,7 +184,7 @@ def _check_text_alternative(bundle: Bundle, info: VideoInfo, tracks: list) -> li
     if not info.has_video or info.has_audio:
         return []
     if any(spec.kind == "descriptions" and _has_visible_text(track)
-           for spec, track in zip(bundle.video.captions, tracks)):
+           for spec, track in zip(bundle.video.captions, tracks, strict=True)):
         return []
     problem = ("the clip has no sound and no descriptions track with text, so people who "
                "cannot see it get no text alternative (WCAG 1.2.1): add a caption file with "

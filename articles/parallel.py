@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import captions
-from media.video.clips import ProgressCallback, cpu_count
-from media.ffmpeg.commands import ClipSettings
+from articles.bundle import BundleError
+from articles.ingest import IngestOptions, IngestResult, ingest_bundle
+from articles.store import Library
 from media.errors import MediaError
+from media.ffmpeg.commands import ClipSettings
 from media.ffmpeg.info import InputLimits
 from media.ffmpeg.run import CANCEL
-
-from .bundle import BundleError
-from .ingest import IngestOptions, IngestResult, ingest_bundle
-from .store import Library
+from media.video.clips import ProgressCallback, cpu_count
 
 # The errors that a bad bundle may cause; anything else is a bug and propagates.
 BUNDLE_ERRORS = (BundleError, captions.CaptionError, MediaError)

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 
 from markupsafe import Markup
 
+from articles import languages
 from articles.document import Rendition, StoredArticle, StoredImage, StoredTrack, StoredVideo
 from captions.timecodes import format_clock, iso_duration_whole
-
-from . import languages
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from articles import search as search_index
 from articles.document import StoredArticle
 from media.names import SERVED_NAME
-
-from . import search as search_index
 
 DATABASE = "newsreel.sqlite3"
 MEDIA = "media"

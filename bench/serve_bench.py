@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deploy.servers import Gunicorn, Nginx, Site, free_port
+from deploy.servers import Gunicorn, Nginx, Site, free_port  # noqa: E402  (path set up above)
 
 ARTICLE = "/articles/night-ferry-returns"
 MEGABYTE = 1_048_576
@@ -167,7 +167,8 @@ def main() -> None:
         print("   " + line(f"nginx static, range at the {at}", r[f"nginx_static_range_{at}"]))
         print("   " + line(f"Newsreel under gunicorn, range at the {at}", r[f"gunicorn_range_{at}"],
                            r[f"nginx_static_range_{at}"], "of nginx static"))
-    print(f"    end vs start under gunicorn: {r['gunicorn_range_end']['rate'] / r['gunicorn_range_start']['rate']:.2f}x")
+    ratio = r['gunicorn_range_end']['rate'] / r['gunicorn_range_start']['rate']
+    print(f"    end vs start under gunicorn: {ratio:.2f}x")
     print("(c) nginx in front of gunicorn vs nginx static")
     print("   " + line("page, micro-cached, revalidated by ETag", r["nginx_page"], r["nginx_static_page"],
                        "of nginx static"))

@@ -42,8 +42,12 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageDraw, ImageFilter, features  # noqa: E402  (path set up above)
 
 from media.photos.metadata import DEFAULT_MAX_PIXELS  # noqa: E402
-from media.photos.thumbs import REDUCING_GAP, make_many, make_thumbnails  # noqa: E402
-from media.photos.thumbs import decode_once  # noqa: E402  (pixels before encoding)
+from media.photos.thumbs import (  # noqa: E402
+    REDUCING_GAP,
+    decode_once,  # noqa: E402  (pixels before encoding)
+    make_many,
+    make_thumbnails,
+)
 
 WIDTH = 640
 SIZES = {"12 MP": (4000, 3000), "24 MP": (6000, 4000)}

@@ -9,10 +9,10 @@ import importlib
 
 # cue_html names a module and a function; importing it here, before anything
 # else can import the module, keeps captions.cue_html the function
-from .cue_html import cue_html, cue_nodes
-from .errors import CaptionError
-from .models import CaptionTrack, Cue, TranscriptParagraph
-from .timecodes import format_clock, format_timestamp
+from captions.cue_html import cue_html, cue_nodes
+from captions.errors import CaptionError
+from captions.models import CaptionTrack, Cue, TranscriptParagraph
+from captions.timecodes import format_clock, format_timestamp
 
 # The readers, checks and transcripts bring webvtt-py and langcodes, so they
 # load when first used: media's progress bar imports captions.timecodes, and

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import CaptionError
-from .timecodes import normalise_webvtt_timestamp
+from captions.errors import CaptionError
+from captions.timecodes import normalise_webvtt_timestamp
 
 # Every tag runs from "<" to the first ">" or the end of the text: no tokenizer
 # state lets a ">" through, and a character reference never consumes one.

@@ -20,7 +20,7 @@ from typing import TypedDict
 
 from webvtt.models import CueSettings
 
-from .regions import SpecRegion, parse_percentage, split_settings
+from captions.regions import SpecRegion, parse_percentage, split_settings
 
 _is_valid_position = CueSettings.VALIDATORS["position"]
 # what the spec's checks on a line number leave: an optional leading minus,

@@ -51,12 +51,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import CaptionError
-from .models import CaptionTrack, Cue
-from .profiles import DEFAULT_PROFILE, QualityProfile, get_profile
-from .read import load_captions
-from .timecodes import format_clock_millis
-from .transcript import cue_plain_text
+from captions.errors import CaptionError
+from captions.models import CaptionTrack, Cue
+from captions.profiles import DEFAULT_PROFILE, QualityProfile, get_profile
+from captions.read import load_captions
+from captions.timecodes import format_clock_millis
+from captions.transcript import cue_plain_text
 
 Severity = Literal["error", "warning"]
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from .errors import CaptionError, location
-from .models import CaptionTrack, Cue
-from .timecodes import (
+from captions.errors import CaptionError, location
+from captions.models import CaptionTrack, Cue
+from captions.timecodes import (
     LENIENT_WEBVTT_TIME,
     SBV_TIME,
     SRT_TIME,
@@ -257,7 +257,7 @@ def _prepare_srt(lines: list[str], path: Path | None) -> tuple[list[str], list[i
             raise CaptionError(
                 f"cue {block[0].strip()} has no timings, found {_quote(block[1])}",
                 path, number + 1)
-        for line, following in zip(block, block[1:]):
+        for line, following in zip(block, block[1:], strict=False):
             if _SRT_INDEX.fullmatch(line) and "-->" in following:
                 last_index = int(line)
     prepared: list[str] = []
@@ -307,7 +307,7 @@ def _from_webvtt_error(exc: Exception, fmt: str, path: Path | None) -> CaptionEr
 def _to_cues(captions: list[webvtt.Caption],
              timing_lines: list[int] | list[None]) -> Iterator[Cue]:
     """Yield a Cue for each webvtt-py caption, in file order, empty ones included."""
-    for caption, line in zip(captions, timing_lines):
+    for caption, line in zip(captions, timing_lines, strict=False):
         yield Cue(start=caption.start_time.in_milliseconds() / 1000,
                   end=caption.end_time.in_milliseconds() / 1000,
                   text=caption.raw_text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import CaptionError
+from captions.errors import CaptionError
 
 # Two rules round to the millisecond, and each keeps what its callers always
 # wrote. Timestamps in caption files round a half millisecond up, as

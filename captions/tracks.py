@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from langcodes import Language, LanguageTagError, standardize_tag, tag_is_valid
 
-from .errors import CaptionError
+from captions.errors import CaptionError
 
 # the <track kind> values Newsreel publishes; "metadata" is for scripts, not people
 TRACK_KINDS = ("captions", "subtitles", "descriptions", "chapters")

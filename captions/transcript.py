@@ -9,9 +9,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .models import Cue, TranscriptParagraph
-from .timecodes import format_clock, iso_duration
-from .tracks import check_language, text_direction
+from captions.models import Cue, TranscriptParagraph
+from captions.timecodes import format_clock, iso_duration
+from captions.tracks import check_language, text_direction
 
 # tags start with a letter or "/", or are timestamps such as <00:00:01.000>;
 # anything else, like the "2<3,5>1" of a plain SRT line, is text
@@ -117,7 +117,7 @@ def build_full_transcript(captions: Sequence[Cue], descriptions: Sequence[Cue] =
         blocks[draft.section].append(TranscriptBlock(
             draft.start, draft.end, " ".join(draft.parts), draft.speaker, draft.kind))
     sections = [TranscriptSection(title, start, tuple(found))
-                for (start, title), found in zip([(0.0, None), *titled], blocks)]
+                for (start, title), found in zip([(0.0, None), *titled], blocks, strict=False)]
     if not sections[0].paragraphs:
         sections.pop(0)
     return Transcript(tuple(sections))

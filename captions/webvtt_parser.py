@@ -38,11 +38,11 @@ import os
 import re
 from dataclasses import dataclass
 
-from .cue_settings import CueSettingValues, parse_cue_settings
-from .errors import CaptionError
-from .read import read_caption_text
-from .regions import SpecRegion, parse_region_settings
-from .timecodes import WEBVTT_TIMESTAMP, webvtt_timestamp_seconds
+from captions.cue_settings import CueSettingValues, parse_cue_settings
+from captions.errors import CaptionError
+from captions.read import read_caption_text
+from captions.regions import SpecRegion, parse_region_settings
+from captions.timecodes import WEBVTT_TIMESTAMP, webvtt_timestamp_seconds
 
 __all__ = ["ParsedWebVTT", "SpecCue", "SpecRegion", "parse_webvtt",
            "parse_webvtt_file"]

@@ -8,8 +8,8 @@ import re
 from webvtt.errors import MalformedCaptionError
 from webvtt.models import CueSettings
 
-from .models import CaptionTrack, Cue
-from .timecodes import format_srt_timestamp, format_timestamp
+from captions.models import CaptionTrack, Cue
+from captions.timecodes import format_srt_timestamp, format_timestamp
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # every WebVTT tag except <b>, <i>, <u> and their end tags, with any classes

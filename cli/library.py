@@ -97,8 +97,8 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     # Imported here, so that the commands that do not need the library start faster.
     from articles.parallel import ingest_many
     from articles.store import Library, library_path
-    from media.video.clips import cpu_count
     from media.ffmpeg.info import InputLimits
+    from media.video.clips import cpu_count
 
     jobs = jobs or max(1, min(len(bundles), cpu_count()))
     settings = clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from articles.errors import ArticleError
+from captions.errors import CaptionError
 from cli.captions import captions
 from cli.library import demo, gc, ingest
 from cli.photos import inspect, thumbs
 from cli.video import clip, probe
 from media import __version__
-from articles.errors import ArticleError
-from captions.errors import CaptionError
 from media.errors import MediaError, ToolNotFoundError
 from media.ffmpeg import tools
 

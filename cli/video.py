@@ -49,9 +49,9 @@ def clip(src: Path, out: Path, poster_at: float | None, max_height: int, crf: in
     web-ready), optional renditions and WebM, and JPEG + WebP posters; an
     audio-only source becomes an AAC .m4a.
     """
-    from media.video.clips import prepare_clip
     from media.ffmpeg.info import InputLimits
     from media.ffmpeg.probe import probe as probe_file
+    from media.video.clips import prepare_clip
 
     settings = clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
     progress = ProgressBars(enabled=not quiet and not as_json)

@@ -18,10 +18,10 @@ from werkzeug.serving import make_server
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.ffmpeg import tools
 from media.demo.bundles import to_vtt, write_demo, write_photo
 from media.demo.pictures import harbour
 from media.errors import ToolNotFoundError
+from media.ffmpeg import tools
 from tests.corpus import CORPUS_MISSING, corpus_present
 
 ROOT = Path(__file__).resolve().parents[1]

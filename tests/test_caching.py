@@ -1,4 +1,4 @@
-"""HTTP caching: hashed static URLs, immutable media, page ETags and 304s, pages rendered once per library version, compression."""
+"""HTTP caching: hashed static URLs, immutable media, ETags and 304s, a render per library version, compression."""
 
 from __future__ import annotations
 

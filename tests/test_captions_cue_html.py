@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
-import html
 from html.parser import HTMLParser
 
 import pytest

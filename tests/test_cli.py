@@ -20,9 +20,10 @@ def test_probe_json_has_the_contract_fields():
     result = run_media_cli("probe", str(CORPUS / "video" / "iphone_rotated.mov"), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert {key: data[key] for key in CONTRACT} == {"format": "mov,mp4,m4a,3gp,3g2,mj2", "duration": pytest.approx(2.2, abs=0.05),
-                    "width": 568, "height": 320, "video_codec": "h264", "audio_codec": "aac",
-                    "has_audio": True, "rotation": 90}
+    assert {key: data[key] for key in CONTRACT} == {
+        "format": "mov,mp4,m4a,3gp,3g2,mj2", "duration": pytest.approx(2.2, abs=0.05),
+        "width": 568, "height": 320, "video_codec": "h264", "audio_codec": "aac",
+        "has_audio": True, "rotation": 90}
 
 
 @pytest.mark.corpus

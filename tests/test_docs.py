@@ -96,7 +96,7 @@ def test_cli_reference_is_up_to_date_whatever_the_terminal_width(monkeypatch, co
     expected = REFERENCE.render()
     if expected != CLI_REFERENCE:
         old, new = CLI_REFERENCE.splitlines(), expected.splitlines()
-        line = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        line = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
         pytest.fail(f"docs/cli.md is stale: run {MAKE_CLI_REFERENCE} "
                     f"(first difference at line {line + 1})", pytrace=False)
 
@@ -140,10 +140,11 @@ def test_readme_screenshot_exists_is_a_small_png_and_has_alt_text():
     assert len(data) < 300_000
 
 
-@pytest.mark.parametrize("field", ["title", "slug", "published", "language", "summary", "top",
-                                   "video.source", "video.title", "video.credit", "video.poster_alt", "video.poster_at",
-                                   "video.captions", "video.captions[].kind", "strict", "translations", "images", "images[].alt", "images[].credit", "images[].focus",
-                                   "related"])
+@pytest.mark.parametrize("field", [
+    "title", "slug", "published", "language", "summary", "top",
+    "video.source", "video.title", "video.credit", "video.poster_alt", "video.poster_at",
+    "video.captions", "video.captions[].kind", "strict", "translations",
+    "images", "images[].alt", "images[].credit", "images[].focus", "related"])
 def test_every_front_matter_field_is_documented(field):
     assert f"| `{field}` |" in BUNDLES
 

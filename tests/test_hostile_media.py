@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from media.ffmpeg import tools
-from media.video.clips import prepare_clip
-from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
+from media.ffmpeg import tools
+from media.ffmpeg.commands import ClipSettings
 from media.ffmpeg.probe import probe
+from media.video.clips import prepare_clip
 from tests.corpus import CORPUS
 
 
@@ -78,7 +78,7 @@ class SocketTrap:
         while not self._stop.is_set():
             try:
                 connection, _ = self.server.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             self.connected.set()
             connection.close()

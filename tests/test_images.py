@@ -10,9 +10,16 @@ import pytest
 from PIL import Image, IptcImagePlugin
 
 from media.errors import ImageError
-from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
-                                  photo_metadata_of, pillow_guard, read_photo_metadata)
 from media.photos.images import open_image
+from media.photos.metadata import (
+    PhotoMetadata,
+    build_iptc_app13,
+    build_xmp,
+    insert_jpeg_app13,
+    photo_metadata_of,
+    pillow_guard,
+    read_photo_metadata,
+)
 from tests.corpus import CORPUS, corpus_manifest, corpus_params
 
 IMAGES = CORPUS / "images"

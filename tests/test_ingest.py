@@ -14,9 +14,9 @@ from articles.bundle import split_front_matter
 from articles.document import StoredArticle
 from articles.ingest import ingest_bundle
 from articles.store import Library
+from media.ffmpeg.probe import probe
 from media.photos.metadata import read_photo_metadata
 from media.video.mp4 import moov_before_mdat
-from media.ffmpeg.probe import probe
 from tests.conftest import run_media_cli
 from tests.corpus import CORPUS
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-from media.photos import jpeg_bands
 from media.errors import ImageError
+from media.photos import jpeg_bands
 from media.photos.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
 from media.photos.thumbs import make_thumbnails
 

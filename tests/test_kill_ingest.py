@@ -22,9 +22,9 @@ from app import create_app
 from articles.document import StoredArticle
 from articles.ingest import ingest_bundle
 from articles.store import Library
-from media.names import SERVED_NAME
 from deploy.servers import Gunicorn
 from media.demo.bundles import to_vtt
+from media.names import SERVED_NAME
 from tests.conftest import ROOT, make_clip
 from tests.test_ingest import replace_in_article
 from tests.test_production import get

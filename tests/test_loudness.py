@@ -8,16 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from media.ffmpeg import commands
-
-from media.video import loudness
-
-from media.ffmpeg import tools
 from media.errors import MediaError
-from media.video.loudness import Loudness, LoudnessTarget
+from media.ffmpeg import commands, tools
 from media.ffmpeg.probe import probe
 from media.ffmpeg.run import run_tool
-
+from media.video import loudness
+from media.video.loudness import Loudness, LoudnessTarget
 from tests.conftest import make_clip
 
 SOURCE = Path("/in/clip one.mp4")

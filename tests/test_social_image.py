@@ -10,10 +10,18 @@ import pytest
 from PIL import Image, ImageChops
 
 from media.errors import ImageError
-from media.photos.metadata import read_photo_metadata
 from media.photos import social_image
-from media.photos.social_image import (ELLIPSIS, MARGIN, MIN_CONTRAST, OG_SIZE, SocialImage,
-                                contrast_ratio, credit_line, make_social_image)
+from media.photos.metadata import read_photo_metadata
+from media.photos.social_image import (
+    ELLIPSIS,
+    MARGIN,
+    MIN_CONTRAST,
+    OG_SIZE,
+    SocialImage,
+    contrast_ratio,
+    credit_line,
+    make_social_image,
+)
 
 BLUE, RED = (0, 0, 255), (255, 0, 0)
 ORIENTATION_TAG = 0x0112
@@ -57,7 +65,7 @@ def _band_box(with_band: Path, without_band: Path) -> tuple[int, int, int, int]:
 
 
 def _near(actual: tuple, expected: tuple, tolerance: int = 30) -> bool:
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
 
 
 def _sha256(path: Path) -> str:

@@ -10,9 +10,9 @@ import pytest
 
 from captions.quality import check_track
 from captions.read import parse_captions
+from media.errors import MediaError
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS, silencedetect_command
-from media.errors import MediaError
 from media.ffmpeg.probe import probe
 from media.video.sound import (
     MIN_SILENCE,

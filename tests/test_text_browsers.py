@@ -7,7 +7,6 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import require_tool
 
 from media.demo.content import TOP_STORY

@@ -11,10 +11,17 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat, IptcImagePlugin
 
 from media.errors import ImageError
-from media.photos.metadata import (PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13,
-                                  read_photo_metadata)
-from media.photos.thumbs import (DEFAULT_FORMATS, DEFAULT_WIDTHS, Thumbnail, ThumbSet, crop_box,
-                          make_many, make_thumbnails, parse_aspect)
+from media.photos.metadata import PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13, read_photo_metadata
+from media.photos.thumbs import (
+    DEFAULT_FORMATS,
+    DEFAULT_WIDTHS,
+    Thumbnail,
+    ThumbSet,
+    crop_box,
+    make_many,
+    make_thumbnails,
+    parse_aspect,
+)
 from tests.corpus import CORPUS, corpus_manifest, corpus_params
 
 IMAGES = CORPUS / "images"
@@ -49,7 +56,7 @@ def _mean_difference(a: Image.Image, b: Image.Image) -> float:
 
 
 def _near(pixel: tuple, colour: tuple, tolerance: int = 40) -> bool:
-    return all(abs(p - c) <= tolerance for p, c in zip(pixel[:3], colour))
+    return all(abs(p - c) <= tolerance for p, c in zip(pixel[:3], colour, strict=False))
 
 
 def _halves(path: Path, size: tuple[int, int] = (1000, 1000)) -> Path:
@@ -551,7 +558,7 @@ def test_make_many_keeps_order_and_reports_a_broken_image_in_place(tmp_path, wor
     assert [type(r) for r in results] == [ThumbSet, ImageError, ThumbSet, ThumbSet]
     assert str(results[1]) == f"{broken}: not an image (or an unsupported format)"
     assert results[1].path == broken
-    for result, path in zip([results[0], *results[2:]], good):
+    for result, path in zip([results[0], *results[2:]], good, strict=True):
         assert result.source == path and result.credit == "Agence"
         assert all(t.path.exists() and t.width == 64 for t in result.thumbnails)
     assert not list((tmp_path / "out").glob("broken-*"))

@@ -29,10 +29,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from articles.store import DATABASE
-
-from . import compression
-from .headers import request_problem
-from .ranges import precondition_status
+from web import compression
+from web.headers import request_problem
+from web.ranges import precondition_status
 
 PAGE_CACHE_CONTROL = "no-cache"
 CACHEABLE = "newsreel.cacheable"

@@ -10,10 +10,9 @@ from werkzeug.exceptions import HTTPException
 
 from articles import present
 from articles.document import Rendition, StoredArticle, StoredVideo
-
-from .caching import cached_page
-from .common import external_media_url, library, media_url
-from .pages import start_time
+from web.caching import cached_page
+from web.common import external_media_url, library, media_url
+from web.pages import start_time
 
 DEFAULT_WIDTH = 640
 MIN_WIDTH = 200

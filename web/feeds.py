@@ -10,9 +10,8 @@ from flask import Flask, Response, current_app, url_for
 
 from articles.document import StoredArticle, StoredImage, StoredParagraph, StoredVideo
 from captions.timecodes import format_timestamp
-
-from .caching import cached_page
-from .common import external_media_url, library
+from web.caching import cached_page
+from web.common import external_media_url, library
 
 MEDIA = "http://search.yahoo.com/mrss/"
 ATOM = "http://www.w3.org/2005/Atom"

@@ -7,10 +7,9 @@ from werkzeug.utils import get_content_type
 
 from articles.store import Library
 from media.names import MEDIA_TYPES
-
-from . import ranges
-from .headers import request_problem, security_headers
-from .static import IMMUTABLE, compressed_reader
+from web import ranges
+from web.headers import request_problem, security_headers
+from web.static import IMMUTABLE, compressed_reader
 
 PREFIX = "/media/"
 

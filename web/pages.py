@@ -6,9 +6,8 @@ from flask import Flask, abort, render_template, request, url_for
 
 from articles import present
 from captions.timecodes import parse_seconds
-
-from .caching import cached_page
-from .common import external_media_url, library, media_url
+from web.caching import cached_page
+from web.common import external_media_url, library, media_url
 
 
 def register(app: Flask) -> None:

@@ -31,7 +31,7 @@ from werkzeug.http import http_date, parse_date, parse_etags
 from werkzeug.utils import get_content_type
 from werkzeug.wsgi import wrap_file
 
-from . import compression
+from web import compression
 
 BUFFER_SIZE = 256 * 1024
 DEFAULT_MAX_RANGES = 8
@@ -296,7 +296,7 @@ def _multipart(handle: BinaryIO, ranges: list[ByteRange], size: int, headers: li
     heads = [(f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
               f"Content-Range: {part.content_range(size)}\r\n\r\n").encode("ascii") for part in ranges]
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
-    length = sum(len(head) + part.length for head, part in zip(heads, ranges)) + len(tail)
+    length = sum(len(head) + part.length for head, part in zip(heads, ranges, strict=True)) + len(tail)
     headers = [(name, value) for name, value in headers if name != "Content-Type"]
     headers += [("Content-Type", f"multipart/byteranges; boundary={boundary}"), ("Content-Length", str(length))]
     if head:
@@ -312,7 +312,7 @@ class _MultipartBody:
         self._handle, self._heads, self._ranges, self._tail = handle, heads, ranges, tail
 
     def __iter__(self) -> Iterator[bytes]:
-        for head, part in zip(self._heads, self._ranges):
+        for head, part in zip(self._heads, self._ranges, strict=True):
             yield head
             piece = FileSlice(self._handle, part.start, part.length)
             while chunk := piece.read(BUFFER_SIZE):

@@ -6,8 +6,7 @@ from flask import Flask, abort, render_template, request
 
 from articles import present
 from articles.search import MAX_QUERY_CHARS, QueryTooLong, SearchIndexMissing
-
-from .common import library
+from web.common import library
 
 
 def register(app: Flask) -> None:

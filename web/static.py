@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, abort, current_app, request
 
-from . import compression, ranges
+from web import compression, ranges
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Without the current ?v= a URL may point at an older file: ask again every time.

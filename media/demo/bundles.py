@@ -8,8 +8,8 @@ Arabic version, right to left, which shares its clip and photo.
 
 from __future__ import annotations
 
-import logging
 import io
+import logging
 import shutil
 from pathlib import Path
 
@@ -21,16 +21,13 @@ from captions.timecodes import (
     format_srt_timestamp,
     format_timestamp,
 )
-
-
 from media.demo import pictures
-
+from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
 from media.ffmpeg import tools
 from media.ffmpeg.commands import demo_clip_command
-from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
+from media.ffmpeg.run import run_tool
 from media.files import atomic_output, write_bytes_atomic, write_text_atomic
 from media.photos.metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
-from media.ffmpeg.run import run_tool
 
 logger = logging.getLogger(__name__)
 

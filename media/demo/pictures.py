@@ -11,7 +11,7 @@ def _gradient(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], top: tu
     left, upper, right, lower = box
     for y in range(upper, lower):
         t = (y - upper) / max(lower - upper - 1, 1)
-        draw.line([(left, y), (right, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(left, y), (right, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
 
 
 def harbour(width: int = 1600, height: int = 900) -> Image.Image:

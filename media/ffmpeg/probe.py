@@ -6,10 +6,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from media.ffmpeg import commands
-
-from media.ffmpeg import tools
 from media.errors import MediaError
+from media.ffmpeg import commands, tools
 from media.ffmpeg.info import StreamInfo, VideoInfo
 from media.ffmpeg.run import run_tool
 

@@ -18,8 +18,16 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from media.errors import ImageError
-from media.photos.metadata import (DEFAULT_MAX_PIXELS, EXIF_ARTIST, EXIF_COPYRIGHT, METADATA_ERRORS,
-                             allowed_formats, insert_jpeg_app13, one_line, pillow_guard)
+from media.photos.metadata import (
+    DEFAULT_MAX_PIXELS,
+    EXIF_ARTIST,
+    EXIF_COPYRIGHT,
+    METADATA_ERRORS,
+    allowed_formats,
+    insert_jpeg_app13,
+    one_line,
+    pillow_guard,
+)
 
 JPEG_QUALITY = 82
 EXTENSIONS = {

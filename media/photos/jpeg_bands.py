@@ -70,7 +70,7 @@ if not features.check_feature("libjpeg_turbo"):
 def shrink_for(size: tuple[int, int], needed: tuple[int, int]) -> int:
     """Return the fewest eighths (8, 4, 3, 2 or 1) that still decode ``size`` to ``needed``."""
     fits = [eighths for eighths in _DENOMINATOR
-            if all(got >= want for got, want in zip(scaled_size(size, eighths), needed))]
+            if all(got >= want for got, want in zip(scaled_size(size, eighths), needed, strict=True))]
     return min(fits, default=8)
 
 

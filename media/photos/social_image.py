@@ -19,9 +19,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from media.errors import CreditNotDrawable, ImageError
 from media.files import atomic_output
-from media.photos.metadata import (DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp,
-                             one_line)
 from media.photos.images import encode_jpeg, exif_block, load_upright, to_srgb
+from media.photos.metadata import DEFAULT_MAX_PIXELS, build_iptc_app13, build_xmp, one_line
 
 OG_SIZE = (1200, 630)
 JPEG_QUALITY = 85

@@ -24,15 +24,31 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, features
 
-from media.photos.crops import check_focus, crop_box, parse_aspect, scaled_box
 from media.errors import ImageError
 from media.files import atomic_output, output_widths
-from media.photos.metadata import (DEFAULT_MAX_PIXELS, METADATA_ERRORS, PhotoMetadata,
-                             build_iptc_app13, build_xmp, one_line, photo_metadata_of,
-                             pillow_guard)
-from media.photos.images import (SWAPS_AXES, eight_bit, alpha_as_channel, encode_jpeg, exif_block, flatten,
-                     open_checked, exif_orientation, to_srgb)
+from media.photos.crops import check_focus, crop_box, parse_aspect, scaled_box
+from media.photos.images import (
+    SWAPS_AXES,
+    alpha_as_channel,
+    eight_bit,
+    encode_jpeg,
+    exif_block,
+    exif_orientation,
+    flatten,
+    open_checked,
+    to_srgb,
+)
 from media.photos.jpeg_bands import can_stream, decode_resizing, needs_no_reduce, scaled_size, shrink_for
+from media.photos.metadata import (
+    DEFAULT_MAX_PIXELS,
+    METADATA_ERRORS,
+    PhotoMetadata,
+    build_iptc_app13,
+    build_xmp,
+    one_line,
+    photo_metadata_of,
+    pillow_guard,
+)
 
 DEFAULT_WIDTHS = (320, 640, 960, 1280, 1920)
 DEFAULT_FORMATS = ("avif", "webp", "jpeg")

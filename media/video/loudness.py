@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from media.errors import MediaError
 from media.ffmpeg import tools
 from media.ffmpeg.commands import measure_command
-from media.errors import MediaError
 from media.ffmpeg.run import run_tool, stderr_tail
 
 # Below this the gating of BS.1770 leaves next to nothing to measure, and
