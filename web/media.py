@@ -8,6 +8,7 @@ from werkzeug.utils import get_content_type
 from articles.store import Library
 from media.names import MEDIA_TYPES
 from web import ranges
+from web.errors import WebError
 from web.headers import request_problem, security_headers
 from web.static import IMMUTABLE, compressed_reader
 
@@ -16,7 +17,7 @@ PREFIX = "/media/"
 HANDOFFS = (None, "nginx", "sendfile")
 
 
-class HandoffConfigError(ValueError):
+class HandoffConfigError(WebError, ValueError):
     """MEDIA_HANDOFF names a front server the app cannot hand media to."""
 
 

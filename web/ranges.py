@@ -32,13 +32,14 @@ from werkzeug.utils import get_content_type
 from werkzeug.wsgi import wrap_file
 
 from web import compression
+from web.errors import WebError
 
 BUFFER_SIZE = 256 * 1024
 DEFAULT_MAX_RANGES = 8
 _RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
 
 
-class RangeRequestError(ValueError):
+class RangeRequestError(WebError, ValueError):
     """A Range header asking for more ranges than a client ever needs: refused with 400."""
 
 
