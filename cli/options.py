@@ -44,6 +44,7 @@ class ProgressBars:
         self.shown = 0
 
     def __call__(self, label: str, progress: Progress) -> None:
+        """Move the bar of step ``label`` to ``progress``, starting a new bar for a new step."""
         if not self.enabled or not progress.total:
             return
         if self.bar is None or self.label != label:
@@ -66,6 +67,7 @@ class ProgressBars:
 
 
 def parse_renditions(_ctx, _param, value: str | None) -> tuple[int, ...]:
+    """Read --renditions: even heights from 144 to 4320, such as 720,480."""
     if not value:
         return ()
     try:
@@ -105,11 +107,13 @@ def clip_options(command):
 
 
 def clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness) -> ClipSettings:
+    """Return the ClipSettings the encoding options ask for."""
     return ClipSettings(max_height=max_height, crf=crf, preset=preset, renditions=renditions,
                         webm=webm, loudness_target=None if no_loudness else loudness)
 
 
 def parse_widths(_ctx, _param, value: str | None) -> tuple[int, ...] | None:
+    """Read --widths: widths from 16 to 8192 pixels, such as 320,640,1280."""
     if not value:
         return None
     try:
@@ -122,6 +126,7 @@ def parse_widths(_ctx, _param, value: str | None) -> tuple[int, ...] | None:
 
 
 def parse_formats(_ctx, _param, value: str | None) -> tuple[str, ...] | None:
+    """Read --formats: any of avif, webp and jpeg (jpg)."""
     if not value:
         return None
     formats = tuple(part.strip().lower() for part in value.split(","))
@@ -132,6 +137,7 @@ def parse_formats(_ctx, _param, value: str | None) -> tuple[str, ...] | None:
 
 
 def parse_focus(_ctx, _param, value: str | None) -> tuple[float, float]:
+    """Read --focus: X,Y from 0 to 1, measured from the top left."""
     if not value:
         return (0.5, 0.5)
     try:
