@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
 import queue
 import subprocess
@@ -48,8 +49,10 @@ _POLL_SECONDS = 0.25
 # With ``on_stdout``, stdout is handed over in chunks of at most this size,
 # and at most this many wait unread: ffmpeg blocks on a full pipe until the
 # caller catches up, so memory stays bounded whatever the output's length.
+# Room for more than a 1080p RGB frame lets ffmpeg decode the next frame
+# while the caller looks at the last one.
 STDOUT_CHUNK = 1 << 20
-_STDOUT_CHUNKS_WAITING = 4
+_STDOUT_CHUNKS_WAITING = 8
 
 
 def run_tool(argv: list[str], path: Path | str | None = None,
@@ -100,6 +103,7 @@ def run_tool(argv: list[str], path: Path | str | None = None,
         stdout_reader = threading.Thread(target=_pump_lines, args=(process.stdout, lines),
                                          daemon=True)
     elif on_stdout is not None:
+        _widen_pipe(process.stdout)
         stdout_reader = threading.Thread(target=_pump_chunks,
                                          args=(process.stdout, chunks, stopped), daemon=True)
     else:
@@ -198,6 +202,17 @@ def _pump_lines(stream, lines: queue.Queue) -> None:
         pass
     finally:
         lines.put(None)
+
+
+def _widen_pipe(stream) -> None:
+    # A 64 KiB pipe makes a tool writing frames of megabytes stop and wait for
+    # the reader every 64 KiB; a pipe of STDOUT_CHUNK (Linux's default limit
+    # for any user) lets it write a good part of a frame at once.
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, STDOUT_CHUNK)
+        except OSError:  # a lower system limit: the pipe keeps its size
+            pass
 
 
 def _pump_chunks(stream, chunks: queue.Queue, stopped: threading.Event) -> None:
