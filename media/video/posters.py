@@ -5,8 +5,8 @@ dark, blown-out and flat frames (fades, slates, black leaders) are passed
 over. Candidates are the clip's keyframes when it has enough of them (our
 own transcodes have one every 2 s, most cameras one a second): one ffmpeg
 run decodes only those, a fraction of the cost of decoding the clip, and
-streams each at poster size; each is scored as it arrives and only the best
-so far is kept, so the chosen frame needs no second run. Otherwise
+streams each whole; each is scored as it arrives and only the best so far
+is kept, so the chosen frame needs no second run. Otherwise
 ``count`` evenly spaced frames are decoded in one ffmpeg run and the chosen
 one is extracted in another.
 """
@@ -43,8 +43,6 @@ _POSTER_FORMATS = {
     "WEBP": ("webp", {"quality": WEBP_QUALITY, "method": 4}),
 }
 SCORE_WIDTH = 160       # frames are scored at this width, in grey
-# Lanczos, as the poster sizes are resized, and full chroma resolution into RGB.
-SCALE_FLAGS = "lanczos+accurate_rnd+full_chroma_int"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # ffmpeg's PPM encoder: "P6\n<width> <height>\n255\n", then the RGB bytes.
 _PPM_HEADER = re.compile(rb"P6\s(\d{1,5})\s(\d{1,5})\s(\d{1,5})\s")
@@ -138,22 +136,22 @@ def frame_command(ffmpeg_bin: str, clip: Path | str, at: float,
             "-f", "image2", "-update", "1", "-y", str(output_png)]
 
 
-def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float,
-                      width: int = 1280) -> list[str]:
+def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float) -> list[str]:
     """Return the argv that writes the keyframes inside the clip's middle to stdout.
 
-    Each is one binary PPM (RGB), at most ``width`` wide with the clip's
-    shape, and showinfo logs its time on stderr (level info): frame ``n`` of
+    Each is one binary PPM, full size RGB, converted as ``frame_command``
+    converts; showinfo logs its time on stderr (level info): frame ``n`` of
     the log is the ``n``-th image on stdout.
     """
     low, high = keyframe_window(duration)
-    graph = (
-        # Only frames inside the window reach showinfo, which counts them.
-        f"select='between(t,{low:.6f},{high:.6f})',showinfo,"
-        # Never upscaled; h=-1 keeps the shape exactly, as the poster sizes do.
-        f"scale=w='min(iw,{width})':h=-1:flags={SCALE_FLAGS}")
+    graph = (f"select='between(t,{low:.6f},{high:.6f})',split[keep][log];"
+             # showinfo checksums every pixel it sees: it gets a thumbnail-sized
+             # copy, which costs nothing, instead of the full frame.
+             "[log]scale=8:8:flags=neighbor,showinfo,nullsink;[keep]null")
     return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
             # Decode keyframes only: the others are skipped before decoding.
+            # (Not -discard nokey: without the packets between keyframes the
+            # decoder guesses their times, and guesses wrong after B-frames.)
             "-skip_frame", "nokey", "-protocol_whitelist", "file",
             "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
             "-fps_mode", "passthrough", "-vf", graph,
@@ -183,8 +181,10 @@ class PpmFrames:
 
     def __init__(self, on_frame) -> None:
         self._on_frame = on_frame
-        self._buffer = bytearray()
-        self._frame: tuple[int, int, int] | None = None   # header length, width, height
+        self._buffer = bytearray()   # the next header, or bytes after a frame
+        self._frame: bytearray | None = None
+        self._filled = 0
+        self._size = (0, 0)
         self.count = 0
 
     def feed(self, chunk: bytes) -> None:
@@ -192,9 +192,11 @@ class PpmFrames:
 
         :raises ValueError: when the bytes are not PPM images of a sane size.
         """
-        self._buffer += chunk
-        while True:
+        view = memoryview(chunk)
+        while view:
             if self._frame is None:
+                self._buffer += view
+                view = memoryview(b"")
                 match = _PPM_HEADER.match(self._buffer)
                 if match is None:
                     if len(self._buffer) >= _PPM_HEADER_MAX or not _could_start_ppm(self._buffer):
@@ -203,25 +205,27 @@ class PpmFrames:
                 width, height, maxval = (int(group) for group in match.groups())
                 if maxval != 255 or not 0 < width * height <= _MAX_FRAME_PIXELS:
                     raise ValueError(f"unexpected PPM image {width}x{height}, maxval {maxval}")
-                self._frame = (match.end(), width, height)
-            start, width, height = self._frame
-            end = start + width * height * 3
-            if len(self._buffer) < end:
-                return
-            image = Image.frombuffer("RGB", (width, height), bytes(self._buffer[start:end]),
-                                     "raw", "RGB", 0, 1)
-            del self._buffer[:end]
-            self._frame = None
-            self.count += 1
-            self._on_frame(image)
+                # Each frame's bytes are copied once, into a buffer of their own.
+                self._frame, self._filled, self._size = bytearray(width * height * 3), 0, (width, height)
+                view = memoryview(bytes(self._buffer[match.end():]))
+                self._buffer.clear()
+            taken = min(len(view), len(self._frame) - self._filled)
+            self._frame[self._filled:self._filled + taken] = view[:taken]
+            self._filled += taken
+            view = view[taken:]
+            if self._filled == len(self._frame):
+                image = Image.frombuffer("RGB", self._size, self._frame, "raw", "RGB", 0, 1)
+                self._frame = None
+                self.count += 1
+                self._on_frame(image)
 
     def finish(self) -> None:
         """Check the stream ended after a whole image.
 
         :raises ValueError: when bytes of an unfinished image are left over.
         """
-        if self._buffer:
-            raise ValueError(f"the stream ended inside an image ({len(self._buffer)} bytes left)")
+        if self._buffer or self._frame is not None:
+            raise ValueError("the stream ended inside an image")
 
 
 def _could_start_ppm(data: bytearray) -> bool:
@@ -282,7 +286,7 @@ def choose_poster_time(clip: Path | str, duration: float, count: int = 24) -> fl
 
     :raises MediaError: when ffmpeg fails.
     """
-    return _choose(clip, duration, count, SCORE_WIDTH)[0]
+    return _choose(clip, duration, count)[0]
 
 
 class _Best:
@@ -309,14 +313,13 @@ class _Best:
                 self.index, self.frame, self._contrast = index, frame, contrast
 
 
-def _choose(clip: Path | str, duration: float, count: int,
-            width: int) -> tuple[float, Image.Image | None]:
-    """Return (time, frame at most ``width`` wide) of the poster frame.
+def _choose(clip: Path | str, duration: float, count: int) -> tuple[float, Image.Image | None]:
+    """Return (time, full-size RGB frame) of the poster frame.
 
     The frame is None when it is still to be extracted: candidates sampled
     from a clip with few keyframes are small and grey.
     """
-    best = _best_keyframe(clip, duration, width)
+    best = _best_keyframe(clip, duration)
     if best is not None:
         return best
     frames = _candidate_frames(clip, duration, count)
@@ -328,8 +331,7 @@ def _choose(clip: Path | str, duration: float, count: int,
     return candidate_times(duration, count)[chooser.index], None
 
 
-def _best_keyframe(clip: Path | str, duration: float,
-                   width: int) -> tuple[float, Image.Image] | None:
+def _best_keyframe(clip: Path | str, duration: float) -> tuple[float, Image.Image] | None:
     """Return (time, frame) of the best keyframe inside the clip's middle, or None.
 
     None when the clip has fewer than MIN_KEYFRAMES there. Frames are scored
@@ -338,13 +340,15 @@ def _best_keyframe(clip: Path | str, duration: float,
 
     :raises MediaError: when ffmpeg fails or writes something unreadable.
     """
-    argv = keyframes_command(tools.ffmpeg(), clip, duration, width)
+    argv = keyframes_command(tools.ffmpeg(), clip, duration)
     chooser = _Best()
 
     def consider(frame: Image.Image) -> None:
         grey = frame.convert("L")
         height = max(1, round(SCORE_WIDTH * grey.height / grey.width))
-        chooser.add(frame, grey.resize((SCORE_WIDTH, height), Image.Resampling.BICUBIC))
+        # reducing_gap: a box filter first takes most of the way down, cheaply.
+        chooser.add(frame, grey.resize((SCORE_WIDTH, height), Image.Resampling.BICUBIC,
+                                       reducing_gap=2.0))
 
     frames = PpmFrames(consider)
 
@@ -388,8 +392,8 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
                              f"(0 to {duration:.1f} s)", clip)
         time, chosen, frame = float(at), "given", None
     else:
-        # The best keyframe comes at the widest poster's width, ready to encode.
-        (time, frame), chosen = _choose(clip, duration, 24, widths[-1]), "scored"
+        # The best keyframe comes with its frame, ready to encode.
+        (time, frame), chosen = _choose(clip, duration, 24), "scored"
 
     if frame is None:
         try:
