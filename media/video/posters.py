@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
+# Registered here, the poster formats are found at once when saving; unknown
+# to Pillow, the first save would import every image plugin it has.
+from PIL import JpegImagePlugin, WebPImagePlugin  # noqa: F401
 
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
@@ -425,7 +428,8 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
     # Pillow releases the GIL while it resizes and encodes: one thread per core.
     with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1),
                             thread_name_prefix="poster") as pool:
-        images = [image for written in pool.map(encode, sizes) for image in written]
+        # Widest first: it takes longest, so it must not wait for a free thread.
+        images = [image for written in pool.map(encode, sizes[::-1]) for image in written]
     images.sort(key=lambda i: (i.width, i.format))
     return Poster(time, chosen, tuple(images))
 
