@@ -320,6 +320,7 @@ def test_keyframes_command_decodes_only_keyframes_of_the_middle():
     before_input = _options_before(argv, "-i")
     assert before_input[before_input.index("-skip_frame") + 1] == "nokey"
     assert "-discard" not in argv  # it would make the keyframes' times guesses
+    assert before_input[before_input.index("-threads") + 1] == "1"
     assert before_input[before_input.index("-protocol_whitelist") + 1] == "file"
     assert before_input[before_input.index("-format_whitelist") + 1] == SAFE_DEMUXERS
     assert argv[argv.index("-i") + 1] == "file:/c.mp4"

@@ -155,7 +155,10 @@ def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float) -> lis
             # Decode keyframes only: the others are skipped before decoding.
             # (Not -discard nokey: without the packets between keyframes the
             # decoder guesses their times, and guesses wrong after B-frames.)
-            "-skip_frame", "nokey", "-protocol_whitelist", "file",
+            "-skip_frame", "nokey",
+            # One decoding thread: frame threads would each set up a decoder
+            # for frames that mostly are never decoded, costing more than they save.
+            "-threads", "1", "-protocol_whitelist", "file",
             "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
             "-fps_mode", "passthrough", "-vf", graph,
             "-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "pipe:1"]
