@@ -33,11 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.ffmpeg import commands, tools  # noqa: E402  (path set up above)
-from media.video.clips import POSTER_WIDTHS  # noqa: E402
-from media.video.loudness import (LoudnessTarget, describe, measure_loudness,  # noqa: E402
-                            needs_normalising, normalise_filter)
-from media.video.posters import write_posters  # noqa: E402
 from media.ffmpeg.probe import probe  # noqa: E402
+from media.video.clips import POSTER_WIDTHS  # noqa: E402
+from media.video.loudness import LoudnessTarget, describe, measure_loudness, needs_normalising, normalise_filter  # noqa: E402
+from media.video.posters import write_posters  # noqa: E402
 
 
 def run(argvs: list[list[str]]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -49,15 +50,20 @@ def clip(src: Path, out: Path, poster_at: float | None, max_height: int, crf: in
     web-ready), optional renditions and WebM, and JPEG + WebP posters; an
     audio-only source becomes an AAC .m4a.
     """
-    from media.ffmpeg.info import InputLimits
     from media.ffmpeg.probe import probe as probe_file
-    from media.video.clips import prepare_clip
 
     settings = clip_settings(max_height, crf, preset, renditions, webm, loudness, no_loudness)
+    # ffprobe runs in a process of its own: the pipeline (Pillow and all) is
+    # imported while it reads the source, instead of after.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="probe") as pool:
+        probed = pool.submit(probe_file, src)
+        from media.ffmpeg.info import InputLimits
+        from media.video.clips import prepare_clip
+        info = probed.result()
     progress = ProgressBars(enabled=not quiet and not as_json)
     show_messages(not quiet and not as_json)
     try:
-        result = prepare_clip(probe_file(src), out, settings, poster_at=poster_at,
+        result = prepare_clip(info, out, settings, poster_at=poster_at,
                               limits=InputLimits(max_duration=max_duration),
                               on_progress=progress)
     finally:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from media.ffmpeg import tools
-from media.video.clips import file_hash, output_key, prepare_clip
-from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
-from media.video.loudness import measure_loudness
-from media.video.mp4 import moov_before_mdat, top_level_boxes
+from media.ffmpeg import tools
+from media.ffmpeg.commands import ClipSettings
 from media.ffmpeg.info import InputLimits
 from media.ffmpeg.probe import probe
+from media.video.clips import file_hash, output_key, prepare_clip
+from media.video.loudness import measure_loudness
+from media.video.mp4 import moov_before_mdat, top_level_boxes
 from tests.conftest import make_clip
 from tests.corpus import CORPUS, corpus_manifest, corpus_params
 

@@ -9,23 +9,21 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from media.video import posters
-
+from media.errors import MediaError
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS
-from media.errors import MediaError
 from media.ffmpeg.run import CANCEL
-
+from media.video import posters
 from tests.conftest import make_clip
 
 BLACK_SECONDS, PATTERN_SECONDS = 6, 4
 DURATION = float(BLACK_SECONDS + PATTERN_SECONDS)
 
 
-def _lavfi_clip(path: Path, graph: str) -> Path:
+def _lavfi_clip(path: Path, graph: str, *options: str) -> Path:
     argv = [tools.ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
             "-filter_complex", graph, "-map", "[v]",
-            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", *options, str(path)]
     subprocess.run(argv, check=True, timeout=120)
     return path
 
@@ -63,7 +61,7 @@ def test_candidate_times_skip_first_and_last_three_percent(duration):
     times = posters.candidate_times(duration, 24)
     assert len(times) == 24
     assert duration * 0.03 < times[0] and times[-1] < duration * 0.97
-    steps = {round(b - a, 3) for a, b in zip(times, times[1:])}
+    steps = {round(b - a, 3) for a, b in zip(times, times[1:], strict=False)}
     assert len(steps) == 1  # evenly spaced
 
 
@@ -193,7 +191,7 @@ def test_choose_poster_time_raises_media_error_for_a_broken_file(tmp_path):
     with pytest.raises(MediaError) as caught:
         posters.choose_poster_time(broken, 10.0)
     assert caught.value.path == broken
-    assert caught.value.argv[0] == tools.ffprobe()
+    assert caught.value.argv[0] == tools.ffmpeg()
     assert caught.value.stderr_tail
     assert str(caught.value) == (f"{broken}: reading keyframes failed: "
                                  "Invalid data found when processing input")
@@ -211,7 +209,7 @@ def test_write_posters_is_deterministic(black_then_pattern, tmp_path):
     second = posters.write_posters(black_then_pattern, DURATION, tmp_path / "b", "clip")
     assert first.time == second.time
     assert [i.path.name for i in first.images] == [i.path.name for i in second.images]
-    for one, other in zip(first.images, second.images):
+    for one, other in zip(first.images, second.images, strict=True):
         assert one.path.read_bytes() == other.path.read_bytes()
 
 
@@ -287,22 +285,141 @@ def test_write_posters_rejects_unsafe_base_names(black_then_pattern, tmp_path, b
         posters.write_posters(black_then_pattern, DURATION, tmp_path, base_name, at=1.0)
 
 
+def _keyframe_times(clip: Path) -> list[float]:
+    """List the clip's keyframe times with ffprobe, independently of the code under test."""
+    listing = subprocess.run([tools.ffprobe(), "-v", "error", "-select_streams", "v:0",
+                              "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0",
+                              str(clip)], check=True, capture_output=True, text=True, timeout=60)
+    return sorted(float(line.split(",")[0]) for line in listing.stdout.splitlines()
+                  if "K" in line.split(",")[1])
+
+
 def test_a_clip_with_frequent_keyframes_gets_a_keyframe_poster(tmp_path):
     clip = make_clip(tmp_path / "gop.mp4", seconds=6, audio=False,
                      video_options=("-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "12"))
-    keyframes = posters.keyframe_times(clip)
+    keyframes = _keyframe_times(clip)
     assert len(keyframes) >= posters.MIN_KEYFRAMES
     chosen = posters.choose_poster_time(clip, 6.0)
     assert any(abs(chosen - t) < 0.001 for t in keyframes)
 
 
-def test_keyframe_listing_reads_packets_without_decoding():
-    argv = posters.keyframes_command("ffprobe", "/c.mp4")
-    assert argv[argv.index("-show_entries") + 1] == "packet=pts_time,flags"
-    assert "-show_frames" not in argv
-    decode = posters.keyframes_candidates_command("ffmpeg", "/c.mp4")
-    assert decode.index("-skip_frame") < decode.index("-i")
-    assert decode[decode.index("-skip_frame") + 1] == "nokey"
+@pytest.fixture(scope="module")
+def black_then_pattern_keyframes(tmp_path_factory) -> Path:
+    """The black-then-pattern clip with a keyframe every 0.48 s."""
+    return _lavfi_clip(
+        tmp_path_factory.mktemp("posters") / "black-then-pattern-gop.mp4",
+        f"color=black:size=320x240:rate=25:duration={BLACK_SECONDS}[a];"
+        f"testsrc2=size=320x240:rate=25:duration={PATTERN_SECONDS}[b];"
+        "[a][b]concat=n=2:v=1:a=0[v]", "-g", "12")
+
+
+def test_keyframes_command_decodes_only_keyframes_of_the_middle():
+    argv = posters.keyframes_command("ffmpeg", "/c.mp4", 10.0)
+    before_input = _options_before(argv, "-i")
+    assert before_input[before_input.index("-skip_frame") + 1] == "nokey"
+    assert "-discard" not in argv  # it would make the keyframes' times guesses
+    assert before_input[before_input.index("-threads") + 1] == "1"
+    assert before_input[before_input.index("-protocol_whitelist") + 1] == "file"
+    assert before_input[before_input.index("-format_whitelist") + 1] == SAFE_DEMUXERS
+    assert argv[argv.index("-i") + 1] == "file:/c.mp4"
+    assert argv[argv.index("-map") + 1] == "0:v:0"
+    assert argv[argv.index("-fps_mode") + 1] == "passthrough"
+    graph = argv[argv.index("-vf") + 1]
+    # 3 % skipped at each end; showinfo sees (and numbers) only the frames kept.
+    assert graph.startswith("select='between(t,0.300000,9.700000)',split[keep][log];")
+    assert "[log]scale=8:8:flags=neighbor,showinfo,nullsink" in graph
+    assert graph.endswith("[keep]null")  # the frames themselves go out untouched
+    assert argv[argv.index("-loglevel") + 1] == "info"  # showinfo's level
+    assert "-nostats" in argv and "-nostdin" in argv
+    assert argv[-7:] == ["-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "pipe:1"]
+
+
+def _ppm(image: Image.Image) -> bytes:
+    return f"P6\n{image.width} {image.height}\n255\n".encode() + image.tobytes()
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 4096, 10**7])
+def test_ppm_frames_are_split_whatever_the_chunk_size(chunk_size):
+    images = [_noise(0, 255, "RGB"), Image.new("RGB", (3, 5), (1, 2, 3)), _checkerboard().convert("RGB")]
+    stream = b"".join(_ppm(image) for image in images)
+    got: list[Image.Image] = []
+    frames = posters.PpmFrames(got.append)
+    for start in range(0, len(stream), chunk_size):
+        frames.feed(stream[start:start + chunk_size])
+    frames.finish()
+    assert frames.count == 3
+    assert [(im.mode, im.size, im.tobytes()) for im in got] == [
+        ("RGB", im.size, im.tobytes()) for im in images]
+    assert all(im.info == {} for im in got)
+
+
+@pytest.mark.parametrize("stream", [
+    b"\x89PNG\r\n\x1a\n" + b"\0" * 40,            # another format
+    b"P5\n2 2\n255\n" + b"\0" * 4,                 # grey PPM
+    b"P6\n2 2\n65535\n" + b"\0" * 24,              # 16 bits a sample
+    b"P6\n99999 99999\n255\n",                       # absurd size
+    b"P6\n0 10\n255\n",                              # empty
+    b"P6" + b" " * 40,                                  # a header that never ends
+])
+def test_ppm_frames_reject_what_is_not_a_sane_rgb_ppm(stream):
+    frames = posters.PpmFrames(lambda image: None)
+    with pytest.raises(ValueError):
+        frames.feed(stream)
+
+
+def test_ppm_frames_reject_a_stream_cut_inside_an_image():
+    frames = posters.PpmFrames(lambda image: None)
+    frames.feed(_ppm(Image.new("RGB", (4, 4)))[:-1])
+    with pytest.raises(ValueError, match="ended inside an image"):
+        frames.finish()
+
+
+def test_showinfo_times_are_read_by_frame_number():
+    stderr = (
+        "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:/c.mp4':\n"
+        "[Parsed_showinfo_1 @ 0x5581] config in time_base: 1/12800, frame_rate: 25/1\n"
+        "[Parsed_showinfo_1 @ 0x5581] n:   0 pts:  12800 pts_time:1       pos: 48 fmt:yuv420p\n"
+        "[Parsed_showinfo_1 @ 0x5581] n:   1 pts:  32000 pts_time:2.5     pos: 99 fmt:yuv420p\n"
+        "[Parsed_showinfo_1 @ 0x5581] n:  12 pts: 153600 pts_time:12 ...\n")
+    with pytest.raises(ValueError, match="frame 12 after 2"):
+        posters.showinfo_times(stderr)
+    assert posters.showinfo_times(stderr.rsplit("[Parsed", 1)[0]) == [1.0, 2.5]
+
+
+def test_the_scored_keyframe_is_the_frame_at_its_time(black_then_pattern_keyframes, tmp_path):
+    time, frame = posters._choose(black_then_pattern_keyframes, DURATION, 24)
+    assert BLACK_SECONDS < time < DURATION * 0.97
+    assert any(abs(time - t) < 0.001 for t in _keyframe_times(black_then_pattern_keyframes))
+    assert frame.size == (320, 240) and frame.mode == "RGB"
+    png = tmp_path / "at.png"
+    subprocess.run(posters.frame_command(tools.ffmpeg(), black_then_pattern_keyframes, time, png),
+                   check=True, timeout=60)
+    # The frame the given-time path extracts at that time, to the pixel.
+    with Image.open(png) as extracted:
+        assert ImageChops.difference(extracted.convert("RGB"), frame).getbbox() is None
+
+
+def test_a_scored_poster_from_keyframes_takes_one_ffmpeg_run(black_then_pattern_keyframes,
+                                                             tmp_path, monkeypatch):
+    runs: list[str] = []
+    real_run_tool = posters.run_tool
+
+    def counting(argv, *args, **kwargs):
+        runs.append(Path(argv[0]).name)
+        return real_run_tool(argv, *args, **kwargs)
+
+    monkeypatch.setattr(posters, "run_tool", counting)
+    poster = posters.write_posters(black_then_pattern_keyframes, DURATION, tmp_path, "clip")
+    assert runs == [Path(tools.ffmpeg()).name]
+    assert poster.chosen == "scored" and BLACK_SECONDS < poster.time
+    assert _luma(poster.jpeg.path) > 40
+
+
+def test_a_clip_with_few_keyframes_falls_back_to_sampled_frames(black_then_pattern):
+    # The black-then-pattern clip has one keyframe: 24 frames are sampled instead.
+    assert len(_keyframe_times(black_then_pattern)) < posters.MIN_KEYFRAMES
+    assert posters.choose_poster_time(black_then_pattern, DURATION) in posters.candidate_times(
+        DURATION)
 
 
 def test_choosing_a_poster_stops_when_ingest_is_cancelled(black_then_pattern):

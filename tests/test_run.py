@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from media.ffmpeg import commands
-
-from media.ffmpeg import tools
 from media.errors import MediaError
+from media.ffmpeg import commands, tools
 from media.ffmpeg.probe import probe
 from media.ffmpeg.progress import Progress
-from media.ffmpeg.run import CANCEL, run_tool, timeout_for
+from media.ffmpeg.run import CANCEL, STDOUT_CHUNK, run_tool, timeout_for
 from tests.conftest import make_clip
 
 
@@ -166,3 +164,82 @@ def test_binary_output_is_returned_as_bytes(three_second_clip):
     result = run_tool([tools.ffmpeg(), "-v", "error", "-i", str(three_second_clip), "-frames:v", "1",
                        "-f", "image2pipe", "-c:v", "png", "pipe:1"], binary_output=True)
     assert result.stdout.startswith(b"\x89PNG")
+
+
+def endless_stdout_argv(marker: str) -> list[str]:
+    """Return an argv that writes raw frames to stdout for about 30 s (-re) unless stopped."""
+    return [tools.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error",
+            "-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25:duration=30",
+            "-metadata", f"comment={marker}", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]
+
+
+def test_streamed_stdout_arrives_whole_in_chunks_and_is_not_returned(three_second_clip):
+    argv = [tools.ffmpeg(), "-v", "error", "-nostdin", "-i", str(three_second_clip),
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    whole = run_tool(argv, binary_output=True).stdout
+    chunks: list[bytes] = []
+    result = run_tool(argv, on_stdout=chunks.append, binary_output=True)
+    assert len(whole) == 75 * 320 * 240 * 3  # 3 s at 25 fps, 320x240 RGB
+    assert len(chunks) > 1 and all(len(chunk) <= STDOUT_CHUNK for chunk in chunks)
+    assert b"".join(chunks) == whole
+    assert result.stdout == b""
+
+
+def test_streaming_holds_ffmpeg_back_while_the_caller_is_busy(three_second_clip):
+    marker = f"stream-slow-{uuid.uuid4().hex}"
+    # 17 MB of frames: far more than the chunks allowed to wait unread.
+    argv = [tools.ffmpeg(), "-v", "error", "-nostdin", "-i", str(three_second_clip),
+            "-metadata", f"comment={marker}", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    running_after_a_pause: list[bool] = []
+
+    def slow(chunk: bytes) -> None:
+        if not running_after_a_pause:
+            time.sleep(1.0)  # decoding 3 s of 320x240 takes far less
+            running_after_a_pause.append(bool(processes_mentioning(marker)))
+
+    run_tool(argv, on_stdout=slow)
+    assert running_after_a_pause == [True]
+
+
+@pytest.mark.parametrize("exception", [KeyboardInterrupt, RuntimeError])
+def test_exception_while_streaming_kills_ffmpeg_and_ends_the_reader(exception):
+    marker = f"stream-{uuid.uuid4().hex}"
+    threads_before = threading.active_count()
+
+    def interrupt(chunk: bytes) -> None:
+        raise exception("stop")
+
+    with pytest.raises(exception, match="stop"):
+        run_tool(endless_stdout_argv(marker), timeout=60, on_stdout=interrupt)
+    assert processes_mentioning(marker) == []
+    assert threading.active_count() == threads_before
+
+
+def test_cancel_stops_a_streaming_tool_and_kills_it():
+    marker = f"stream-cancel-{uuid.uuid4().hex}"
+    received: list[int] = []
+    timer = threading.Timer(0.5, CANCEL.set)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(MediaError, match=r"frames failed: stopped"):
+            run_tool(endless_stdout_argv(marker), what="frames failed", timeout=60,
+                     on_stdout=lambda chunk: received.append(len(chunk)))
+    finally:
+        timer.cancel()
+        CANCEL.clear()
+    assert time.monotonic() - started < 10
+    assert sum(received) > 0
+    assert processes_mentioning(marker) == []
+
+
+def test_streaming_stdout_times_out_and_kills_the_tool():
+    marker = f"stream-timeout-{uuid.uuid4().hex}"
+    with pytest.raises(MediaError, match=r"timed out after 1 s"):
+        run_tool(endless_stdout_argv(marker), timeout=1, on_stdout=lambda chunk: None)
+    assert processes_mentioning(marker) == []
+
+
+def test_progress_and_streamed_stdout_cannot_be_asked_together():
+    with pytest.raises(ValueError, match="pass one of them"):
+        run_tool(["ffmpeg"], on_progress=lambda _: None, on_stdout=lambda _: None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
 import queue
 import subprocess
@@ -45,6 +46,13 @@ def timeout_for(duration: float, floor: float = 120, factor: float = 20,
 # ingest reaches only the main thread; workers watch this instead).
 CANCEL = threading.Event()
 _POLL_SECONDS = 0.25
+# With ``on_stdout``, stdout is handed over in chunks of at most this size,
+# and at most this many wait unread: ffmpeg blocks on a full pipe until the
+# caller catches up, so memory stays bounded whatever the output's length.
+# Room for more than a 1080p RGB frame lets ffmpeg decode the next frame
+# while the caller looks at the last one.
+STDOUT_CHUNK = 1 << 20
+_STDOUT_CHUNKS_WAITING = 8
 
 
 def run_tool(argv: list[str], path: Path | str | None = None,
@@ -52,6 +60,7 @@ def run_tool(argv: list[str], path: Path | str | None = None,
              duration: float | None = None,
              on_progress: Callable[[Progress], None] | None = None,
              binary_output: bool = False,
+             on_stdout: Callable[[bytes], None] | None = None,
              ) -> subprocess.CompletedProcess:
     """Run ``argv`` (never through a shell) and return the completed process.
 
@@ -60,6 +69,10 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     ``duration`` is the expected output length, for fractions and ETAs. The
     progress reports are consumed, so the returned stdout is then empty.
     stdout is text unless ``binary_output`` asks for bytes (frames on a pipe).
+    With ``on_stdout`` it is instead streamed: called with each chunk of
+    stdout as it arrives, on the caller's thread, and the returned stdout is
+    empty; ffmpeg waits while the caller is busy, so output of any length
+    takes little memory.
     Whatever happens while waiting, Ctrl-C or ``CANCEL`` included, the child
     is killed before the exception goes on.
 
@@ -67,6 +80,8 @@ def run_tool(argv: list[str], path: Path | str | None = None,
         seconds or is stopped by ``CANCEL``, naming ``path`` and giving the
         last line of stderr in the message, the full tail on the exception.
     """
+    if on_progress is not None and on_stdout is not None:
+        raise ValueError("on_progress and on_stdout both read stdout: pass one of them")
     full = argv if on_progress is None else [argv[0], "-progress", "pipe:1", "-nostats", *argv[1:]]
     deadline = time.monotonic() + timeout
     _check_stop(deadline, what, timeout, path, full)  # a cancelled ingest starts nothing new
@@ -76,14 +91,25 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     except OSError as error:
         raise _cannot_run(what, path, full, error) from error
     lines: queue.Queue[bytes | None] = queue.Queue()
+    chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_STDOUT_CHUNKS_WAITING)
+    stopped = threading.Event()
     stdout_parts: list[bytes] = []
     stderr_parts: list[bytes] = []
-    # Both pipes are drained by threads so ffmpeg never blocks on a full pipe,
+    # Both pipes are drained by threads so ffmpeg never blocks on a full pipe
+    # (stderr) or blocks only until the caller takes the next chunk (stdout),
     # while this thread keeps the deadline, watches CANCEL and calls back on
     # the caller's thread.
-    readers = [threading.Thread(target=_pump_lines, args=(process.stdout, lines), daemon=True)
-               if on_progress else
-               threading.Thread(target=_read_all, args=(process.stdout, stdout_parts), daemon=True),
+    if on_progress is not None:
+        stdout_reader = threading.Thread(target=_pump_lines, args=(process.stdout, lines),
+                                         daemon=True)
+    elif on_stdout is not None:
+        _widen_pipe(process.stdout)
+        stdout_reader = threading.Thread(target=_pump_chunks,
+                                         args=(process.stdout, chunks, stopped), daemon=True)
+    else:
+        stdout_reader = threading.Thread(target=_read_all, args=(process.stdout, stdout_parts),
+                                         daemon=True)
+    readers = [stdout_reader,
                threading.Thread(target=_read_all, args=(process.stderr, stderr_parts), daemon=True)]
     for reader in readers:
         reader.start()
@@ -91,6 +117,8 @@ def run_tool(argv: list[str], path: Path | str | None = None,
         if on_progress is not None:
             _follow_progress(lines, ProgressParser(duration), on_progress, deadline,
                              what, timeout, path, full)
+        elif on_stdout is not None:
+            _follow_chunks(chunks, on_stdout, deadline, what, timeout, path, full)
         returncode = _wait(process, readers, deadline, what, timeout, path, full)
     finally:
         # Runs for timeouts, callback errors and KeyboardInterrupt alike: an
@@ -98,6 +126,8 @@ def run_tool(argv: list[str], path: Path | str | None = None,
         if process.poll() is None:
             process.kill()
         process.wait()
+        # A chunk reader waiting for room in the queue gives up once stopped.
+        stopped.set()
         for reader in readers:
             reader.join(_READER_JOIN_SECONDS)
         process.stdout.close()
@@ -124,6 +154,20 @@ def _follow_progress(lines: queue.Queue, parser: ProgressParser,
         progress = parser.feed(line.decode("utf-8", "replace"))
         if progress is not None:
             on_progress(progress)
+
+
+def _follow_chunks(chunks: queue.Queue, on_stdout: Callable[[bytes], None], deadline: float,
+                   what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
+    while True:
+        try:
+            chunk = chunks.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            _check_stop(deadline, what, timeout, path, argv)
+            continue
+        if chunk is None:
+            return
+        _check_stop(deadline, what, timeout, path, argv)
+        on_stdout(chunk)
 
 
 def _wait(process: subprocess.Popen, readers: list[threading.Thread], deadline: float,
@@ -158,6 +202,38 @@ def _pump_lines(stream, lines: queue.Queue) -> None:
         pass
     finally:
         lines.put(None)
+
+
+def _widen_pipe(stream) -> None:
+    # A 64 KiB pipe makes a tool writing frames of megabytes stop and wait for
+    # the reader every 64 KiB; a pipe of STDOUT_CHUNK (Linux's default limit
+    # for any user) lets it write a good part of a frame at once.
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, STDOUT_CHUNK)
+        except OSError:  # a lower system limit: the pipe keeps its size
+            pass
+
+
+def _pump_chunks(stream, chunks: queue.Queue, stopped: threading.Event) -> None:
+    try:
+        while chunk := stream.read1(STDOUT_CHUNK):
+            while not stopped.is_set():
+                try:
+                    chunks.put(chunk, timeout=_POLL_SECONDS)
+                    break
+                except queue.Full:
+                    continue
+            if stopped.is_set():
+                return
+    except (OSError, ValueError):  # the pipe was closed under us after a kill
+        pass
+    while not stopped.is_set():
+        try:
+            chunks.put(None, timeout=_POLL_SECONDS)
+            return
+        except queue.Full:
+            continue
 
 
 def _read_all(stream, parts: list[bytes]) -> None:

@@ -22,20 +22,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from media.ffmpeg import commands
-
-from media.ffmpeg import tools
-from media.ffmpeg.commands import ClipSettings
 from media.errors import MediaError
-from media.files import atomic_output, write_text_atomic
-from media.video.loudness import (Loudness, LoudnessTarget, describe, measure_loudness, needs_normalising,
-                                  normalise_filter, parse_measurement)
-from media.video.mp4 import moov_before_mdat
-from media.video.posters import write_posters
+from media.ffmpeg import commands, tools
+from media.ffmpeg.commands import ClipSettings
 from media.ffmpeg.info import InputLimits, VideoInfo
 from media.ffmpeg.probe import probe
 from media.ffmpeg.progress import Progress
 from media.ffmpeg.run import run_tool, timeout_for
+from media.files import atomic_output, write_text_atomic
+from media.video.loudness import (
+    Loudness,
+    LoudnessTarget,
+    describe,
+    measure_loudness,
+    needs_normalising,
+    normalise_filter,
+    parse_measurement,
+)
+from media.video.mp4 import moov_before_mdat
+from media.video.posters import write_posters
 
 logger = logging.getLogger(__name__)
 

@@ -3,9 +3,12 @@
 The frame is chosen deterministically from candidates scored on detail;
 dark, blown-out and flat frames (fades, slates, black leaders) are passed
 over. Candidates are the clip's keyframes when it has enough of them (our
-own transcodes have one every 2 s, most cameras one a second): only those
-are decoded, a fraction of the cost of decoding the clip. Otherwise
-``count`` evenly spaced frames are decoded in one ffmpeg run.
+own transcodes have one every 2 s, most cameras one a second): one ffmpeg
+run decodes only those, a fraction of the cost of decoding the clip, and
+streams each whole; each is scored as it arrives and only the best so far
+is kept, so the chosen frame needs no second run. Otherwise
+``count`` evenly spaced frames are decoded in one ffmpeg run and the chosen
+one is extracted in another.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import struct
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,13 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
+# Registered here, the poster formats are found at once when saving; unknown
+# to Pillow, the first save would import every image plugin it has.
+from PIL import Image, ImageFilter, ImageStat, JpegImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401
 
+from media.errors import MediaError
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
-from media.errors import MediaError
-from media.files import atomic_output, output_widths
 from media.ffmpeg.run import run_tool
+from media.files import atomic_output, output_widths
 
 EDGE_SKIP = 0.03        # fraction of the clip skipped at each end: fades in and out
 DARK, BRIGHT, FLAT = 20, 235, 12   # luma mean/stddev limits of an unusable frame
@@ -38,7 +44,14 @@ _POSTER_FORMATS = {
     "JPEG": ("jpg", {"quality": JPEG_QUALITY, "optimize": True, "progressive": True}),
     "WEBP": ("webp", {"quality": WEBP_QUALITY, "method": 4}),
 }
+SCORE_WIDTH = 160       # frames are scored at this width, in grey
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# ffmpeg's PPM encoder: "P6\n<width> <height>\n255\n", then the RGB bytes.
+_PPM_HEADER = re.compile(rb"P6\s(\d{1,5})\s(\d{1,5})\s(\d{1,5})\s")
+_PPM_HEADER_MAX = 32
+_MAX_FRAME_PIXELS = 1 << 25  # far above any poster frame: a guard, not a limit in use
+# showinfo's line for each frame: "[Parsed_showinfo_1 @ 0x...] n:   0 pts: 128000 pts_time:10 ..."
+_SHOWINFO = re.compile(r"\[Parsed_showinfo_\d+ @ [^\]]*\] n:\s*(\d+)\s+pts:\s*\S+\s+pts_time:(\S+)")
 _MEDIA_TYPES = {"JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
@@ -125,36 +138,104 @@ def frame_command(ffmpeg_bin: str, clip: Path | str, at: float,
             "-f", "image2", "-update", "1", "-y", str(output_png)]
 
 
-def keyframes_command(ffprobe_bin: str, clip: Path | str) -> list[str]:
-    """Return the ffprobe argv listing each video packet's time and flags, without decoding."""
-    return [ffprobe_bin, "-v", "error", "-protocol_whitelist", "file",
-            "-format_whitelist", SAFE_DEMUXERS, "-select_streams", "v:0",
-            "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", input_url(clip)]
+def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float) -> list[str]:
+    """Return the argv that writes the keyframes inside the clip's middle to stdout.
 
-
-def keyframes_candidates_command(ffmpeg_bin: str, clip: Path | str, width: int = 160) -> list[str]:
-    """Return the argv that writes every keyframe, small and grey, as PNGs to stdout."""
-    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error",
-            # Decode keyframes only: the others are skipped before decoding.
-            "-skip_frame", "nokey", "-protocol_whitelist", "file",
-            "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
-            "-fps_mode", "passthrough", "-vf", f"scale={width}:-2,format=gray",
-            "-c:v", "png", "-f", "image2pipe", "pipe:1"]
-
-
-def keyframe_times(clip: Path | str) -> list[float]:
-    """Return the presentation times of the clip's video keyframes, in order.
-
-    :raises MediaError: when ffprobe fails.
+    Each is one binary PPM, full size RGB, converted as ``frame_command``
+    converts; showinfo logs its time on stderr (level info): frame ``n`` of
+    the log is the ``n``-th image on stdout.
     """
-    result = run_tool(keyframes_command(tools.ffprobe(), clip), clip,
-                      what="reading keyframes failed", timeout=TIMEOUT)
+    low, high = keyframe_window(duration)
+    graph = (f"select='between(t,{low:.6f},{high:.6f})',split[keep][log];"
+             # showinfo checksums every pixel it sees: it gets a thumbnail-sized
+             # copy, which costs nothing, instead of the full frame.
+             "[log]scale=8:8:flags=neighbor,showinfo,nullsink;[keep]null")
+    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+            # Decode keyframes only: the others are skipped before decoding.
+            # (Not -discard nokey: without the packets between keyframes the
+            # decoder guesses their times, and guesses wrong after B-frames.)
+            "-skip_frame", "nokey",
+            # One decoding thread: frame threads would each set up a decoder
+            # for frames that mostly are never decoded, costing more than they save.
+            "-threads", "1", "-protocol_whitelist", "file",
+            "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
+            "-fps_mode", "passthrough", "-vf", graph,
+            "-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "pipe:1"]
+
+
+def keyframe_window(duration: float) -> tuple[float, float]:
+    """Return the first and last time in seconds a keyframe candidate may have."""
+    return duration * EDGE_SKIP, duration * (1 - EDGE_SKIP)
+
+
+def showinfo_times(stderr: str) -> list[float]:
+    """Return the time of each frame showinfo logged, by frame number.
+
+    :raises ValueError: when the frame numbers are not 0, 1, 2 ... in order.
+    """
     times = []
-    for line in result.stdout.splitlines():
-        time_text, _, flags = line.partition(",")
-        if "K" in flags and time_text not in ("", "N/A"):
-            times.append(float(time_text))
-    return sorted(times)
+    for match in _SHOWINFO.finditer(stderr):
+        if int(match[1]) != len(times):
+            raise ValueError(f"showinfo logged frame {match[1]} after {len(times)} frames")
+        times.append(float(match[2]))
+    return times
+
+
+class PpmFrames:
+    """Split a stream of binary PPM images, fed in chunks of any size, into RGB images."""
+
+    def __init__(self, on_frame) -> None:
+        self._on_frame = on_frame
+        self._buffer = bytearray()   # the next header, or bytes after a frame
+        self._frame: bytearray | None = None
+        self._filled = 0
+        self._size = (0, 0)
+        self.count = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """Add bytes; call ``on_frame(image)`` for each image they complete.
+
+        :raises ValueError: when the bytes are not PPM images of a sane size.
+        """
+        view = memoryview(chunk)
+        while view:
+            if self._frame is None:
+                self._buffer += view
+                view = memoryview(b"")
+                match = _PPM_HEADER.match(self._buffer)
+                if match is None:
+                    if len(self._buffer) >= _PPM_HEADER_MAX or not _could_start_ppm(self._buffer):
+                        raise ValueError("not a binary PPM image")
+                    return
+                width, height, maxval = (int(group) for group in match.groups())
+                if maxval != 255 or not 0 < width * height <= _MAX_FRAME_PIXELS:
+                    raise ValueError(f"unexpected PPM image {width}x{height}, maxval {maxval}")
+                # Each frame's bytes are copied once, into a buffer of their own.
+                self._frame, self._filled, self._size = bytearray(width * height * 3), 0, (width, height)
+                view = memoryview(bytes(self._buffer[match.end():]))
+                self._buffer.clear()
+            taken = min(len(view), len(self._frame) - self._filled)
+            self._frame[self._filled:self._filled + taken] = view[:taken]
+            self._filled += taken
+            view = view[taken:]
+            if self._filled == len(self._frame):
+                image = Image.frombuffer("RGB", self._size, self._frame, "raw", "RGB", 0, 1)
+                self._frame = None
+                self.count += 1
+                self._on_frame(image)
+
+    def finish(self) -> None:
+        """Check the stream ended after a whole image.
+
+        :raises ValueError: when bytes of an unfinished image are left over.
+        """
+        if self._buffer or self._frame is not None:
+            raise ValueError("the stream ended inside an image")
+
+
+def _could_start_ppm(data: bytearray) -> bool:
+    return bytes(data[:2]) == b"P6"[:len(data)] and all(
+        c in b"0123456789 \t\r\n" for c in data[2:])
 
 
 def score_frame(image: Image.Image) -> float | None:
@@ -210,46 +291,92 @@ def choose_poster_time(clip: Path | str, duration: float, count: int = 24) -> fl
 
     :raises MediaError: when ffmpeg fails.
     """
-    times, frames = _keyframe_candidates(clip, duration)
-    if not frames:
-        frames = _candidate_frames(clip, duration, count)
-        times = candidate_times(duration, count)
-    if not frames:
-        return duration * 0.2
-    best, best_score = None, None
-    for index, frame in enumerate(frames):
-        score = score_frame(frame)
+    return _choose(clip, duration, count)[0]
+
+
+class _Best:
+    """The best frame seen so far: the most detailed, else the one with the most contrast."""
+
+    def __init__(self) -> None:
+        self.index: int | None = None
+        self.frame: Image.Image | None = None
+        self._score: float | None = None
+        self._contrast: float | None = None
+        self._seen = 0
+
+    def add(self, frame: Image.Image | None, grey: Image.Image) -> None:
+        """Consider the next frame, scored on ``grey``, its small grey copy."""
+        index, self._seen = self._seen, self._seen + 1
+        score = score_frame(grey)
         # Strictly greater: an equal score later in the clip never wins.
-        if score is not None and (best_score is None or score > best_score):
-            best, best_score = index, score
-    if best is None:
-        contrast = [ImageStat.Stat(frame).stddev[0] for frame in frames]
-        best = contrast.index(max(contrast))
-    return times[best]
+        if score is not None:
+            if self._score is None or score > self._score:
+                self.index, self.frame, self._score = index, frame, score
+        elif self._score is None:
+            contrast = ImageStat.Stat(grey).stddev[0]
+            if self._contrast is None or contrast > self._contrast:
+                self.index, self.frame, self._contrast = index, frame, contrast
 
 
-def _keyframe_candidates(clip: Path | str, duration: float) -> tuple[list[float], list[Image.Image]]:
-    """Return (times, frames) of the keyframes inside the clip's middle, or two empty lists."""
-    # ffprobe lists the keyframes while ffmpeg decodes them: two processes,
-    # each mostly waiting on its own start-up and reads, side by side.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyframes") as pool:
-        listing = pool.submit(keyframe_times, clip)
+def _choose(clip: Path | str, duration: float, count: int) -> tuple[float, Image.Image | None]:
+    """Return (time, full-size RGB frame) of the poster frame.
+
+    The frame is None when it is still to be extracted: candidates sampled
+    from a clip with few keyframes are small and grey.
+    """
+    best = _best_keyframe(clip, duration)
+    if best is not None:
+        return best
+    frames = _candidate_frames(clip, duration, count)
+    if not frames:
+        return duration * 0.2, None
+    chooser = _Best()
+    for frame in frames:
+        chooser.add(None, frame)
+    return candidate_times(duration, count)[chooser.index], None
+
+
+def _best_keyframe(clip: Path | str, duration: float) -> tuple[float, Image.Image] | None:
+    """Return (time, frame) of the best keyframe inside the clip's middle, or None.
+
+    None when the clip has fewer than MIN_KEYFRAMES there. Frames are scored
+    as ffmpeg streams them and only the best so far is kept, so a long clip
+    takes no more memory than a short one.
+
+    :raises MediaError: when ffmpeg fails or writes something unreadable.
+    """
+    argv = keyframes_command(tools.ffmpeg(), clip, duration)
+    chooser = _Best()
+
+    def consider(frame: Image.Image) -> None:
+        grey = frame.convert("L")
+        height = max(1, round(SCORE_WIDTH * grey.height / grey.width))
+        # reducing_gap: a box filter first takes most of the way down, cheaply.
+        chooser.add(frame, grey.resize((SCORE_WIDTH, height), Image.Resampling.BICUBIC,
+                                       reducing_gap=2.0))
+
+    frames = PpmFrames(consider)
+
+    def feed(chunk: bytes) -> None:
         try:
-            frames = _pipe_frames(keyframes_candidates_command(tools.ffmpeg(), clip), clip,
-                                  duration)
-        except MediaError:
-            listing.result()  # ffprobe's reason, when it has one, is the clearer one
-            raise
-        times = listing.result()
-    low, high = duration * EDGE_SKIP, duration * (1 - EDGE_SKIP)
-    if sum(low <= t <= high for t in times) < MIN_KEYFRAMES:
-        return [], []
-    if len(frames) != len(times):
-        return [], []  # the decoder dropped or added one: the times would not match
+            frames.feed(chunk)
+        except ValueError as error:
+            raise MediaError(f"reading keyframes failed: unreadable frame ({error})",
+                             clip, argv) from None
+
+    # Every keyframe is decoded, so a long clip gets longer.
+    result = run_tool(argv, clip, what="reading keyframes failed",
+                      timeout=max(TIMEOUT, duration * 4), on_stdout=feed)
+    try:
+        frames.finish()
+        times = showinfo_times(result.stderr)
+    except ValueError as error:
+        raise MediaError(f"reading keyframes failed: {error}", clip, argv) from None
+    if frames.count < MIN_KEYFRAMES or len(times) != frames.count:
+        return None
     # Floored to the millisecond: seeking to a time just before a keyframe
     # still lands on it, just after it would land on the next frame.
-    kept = [(math.floor(t * 1000) / 1000, f) for t, f in zip(times, frames) if low <= t <= high]
-    return [t for t, _ in kept], [f for _, f in kept]
+    return math.floor(times[chooser.index] * 1000) / 1000, chooser.frame
 
 
 def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_name: str,
@@ -268,19 +395,21 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
         if not 0 <= at < duration:  # also rejects NaN
             raise MediaError(f"poster time {at:g} s is outside the clip "
                              f"(0 to {duration:.1f} s)", clip)
-        time, chosen = float(at), "given"
+        time, chosen, frame = float(at), "given", None
     else:
-        time, chosen = choose_poster_time(clip, duration), "scored"
+        # The best keyframe comes with its frame, ready to encode.
+        (time, frame), chosen = _choose(clip, duration, 24), "scored"
 
-    try:
-        frame = _extract_frame(clip, time)
-    except MediaError:
-        if chosen == "given" or time == 0:
-            raise
-        # In a clip of a frame or two a sampled time can fall after the last
-        # frame starts; its first frame is then the only choice.
-        time = 0.0
-        frame = _extract_frame(clip, time)
+    if frame is None:
+        try:
+            frame = _extract_frame(clip, time)
+        except MediaError:
+            if chosen == "given" or time == 0:
+                raise
+            # In a clip of a frame or two a sampled time can fall after the last
+            # frame starts; its first frame is then the only choice.
+            time = 0.0
+            frame = _extract_frame(clip, time)
     sizes = [(width, max(1, round(frame.height * width / frame.width)))
              for width in [w for w in widths if w <= frame.width] or [frame.width]]
 
@@ -301,7 +430,8 @@ def write_posters(clip: Path | str, duration: float, out_dir: Path | str, base_n
     # Pillow releases the GIL while it resizes and encodes: one thread per core.
     with ThreadPoolExecutor(max_workers=min(len(sizes), os.cpu_count() or 1),
                             thread_name_prefix="poster") as pool:
-        images = [image for written in pool.map(encode, sizes) for image in written]
+        # Widest first: it takes longest, so it must not wait for a free thread.
+        images = [image for written in pool.map(encode, sizes[::-1]) for image in written]
     images.sort(key=lambda i: (i.width, i.format))
     return Poster(time, chosen, tuple(images))
 
