@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFilter, features  # noqa: E402  (path set up above)
 
+from media.photos.batch import make_many  # noqa: E402
 from media.photos.metadata import DEFAULT_MAX_PIXELS  # noqa: E402
 from media.photos.thumbs import (  # noqa: E402
     REDUCING_GAP,
     decode_once,  # noqa: E402  (pixels before encoding)
-    make_many,
     make_thumbnails,
 )
 

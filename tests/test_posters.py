@@ -12,6 +12,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 from media.errors import MediaError
 from media.ffmpeg import tools
 from media.ffmpeg.commands import SAFE_DEMUXERS
+from media.ffmpeg.frames import PpmFrames, showinfo_times
 from media.ffmpeg.run import CANCEL
 from media.video import posters
 from tests.conftest import make_clip
@@ -343,7 +344,7 @@ def test_ppm_frames_are_split_whatever_the_chunk_size(chunk_size):
     images = [_noise(0, 255, "RGB"), Image.new("RGB", (3, 5), (1, 2, 3)), _checkerboard().convert("RGB")]
     stream = b"".join(_ppm(image) for image in images)
     got: list[Image.Image] = []
-    frames = posters.PpmFrames(got.append)
+    frames = PpmFrames(got.append)
     for start in range(0, len(stream), chunk_size):
         frames.feed(stream[start:start + chunk_size])
     frames.finish()
@@ -362,13 +363,13 @@ def test_ppm_frames_are_split_whatever_the_chunk_size(chunk_size):
     b"P6" + b" " * 40,                                  # a header that never ends
 ])
 def test_ppm_frames_reject_what_is_not_a_sane_rgb_ppm(stream):
-    frames = posters.PpmFrames(lambda image: None)
+    frames = PpmFrames(lambda image: None)
     with pytest.raises(ValueError):
         frames.feed(stream)
 
 
 def test_ppm_frames_reject_a_stream_cut_inside_an_image():
-    frames = posters.PpmFrames(lambda image: None)
+    frames = PpmFrames(lambda image: None)
     frames.feed(_ppm(Image.new("RGB", (4, 4)))[:-1])
     with pytest.raises(ValueError, match="ended inside an image"):
         frames.finish()
@@ -382,8 +383,8 @@ def test_showinfo_times_are_read_by_frame_number():
         "[Parsed_showinfo_1 @ 0x5581] n:   1 pts:  32000 pts_time:2.5     pos: 99 fmt:yuv420p\n"
         "[Parsed_showinfo_1 @ 0x5581] n:  12 pts: 153600 pts_time:12 ...\n")
     with pytest.raises(ValueError, match="frame 12 after 2"):
-        posters.showinfo_times(stderr)
-    assert posters.showinfo_times(stderr.rsplit("[Parsed", 1)[0]) == [1.0, 2.5]
+        showinfo_times(stderr)
+    assert showinfo_times(stderr.rsplit("[Parsed", 1)[0]) == [1.0, 2.5]
 
 
 def test_the_scored_keyframe_is_the_frame_at_its_time(black_then_pattern_keyframes, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageStat, IptcImagePlugin
 
 from media.errors import ImageError
+from media.photos.batch import make_many
 from media.photos.metadata import PhotoMetadata, build_iptc_app13, build_xmp, insert_jpeg_app13, read_photo_metadata
 from media.photos.thumbs import (
     DEFAULT_FORMATS,
@@ -18,7 +19,6 @@ from media.photos.thumbs import (
     Thumbnail,
     ThumbSet,
     crop_box,
-    make_many,
     make_thumbnails,
     parse_aspect,
 )
