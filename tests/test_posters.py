@@ -85,7 +85,8 @@ def test_candidates_command_writes_count_small_grey_pngs_to_stdout():
     assert "scale=96:-2" in graph and graph.endswith("format=gray")
     assert argv[argv.index("-frames:v") + 1] == "12"
     assert argv[argv.index("-map") + 1] == "0:v:0"
-    assert argv[-5:] == ["-c:v", "png", "-f", "image2pipe", "pipe:1"]
+    assert argv[argv.index("-c:v") + 1] == "png" and argv[argv.index("-f") + 1] == "image2pipe"
+    assert argv[-2:] == ["pipe:1", "-y"]
 
 
 @pytest.mark.parametrize("duration, count", [(0.0, 24), (-1.0, 24), (float("nan"), 24), (5.0, 0)])
@@ -103,7 +104,8 @@ def test_frame_command_seeks_before_input_and_writes_one_png(tmp_path):
     assert argv[argv.index("-i") + 1] == "file:/v/clip.mp4"
     assert argv[argv.index("-frames:v") + 1] == "1"
     assert argv[argv.index("-compression_level") + 1] == "0"  # a scratch file: no deflate
-    assert argv[-1] == str(tmp_path / "f.png")
+    assert argv[argv.index("-update") + 1] == "1" and argv[argv.index("-f") + 1] == "image2"
+    assert argv[-2:] == [str(tmp_path / "f.png"), "-y"]
     assert "-nostdin" in argv
 
 
@@ -332,7 +334,8 @@ def test_keyframes_command_decodes_only_keyframes_of_the_middle():
     assert graph.endswith("[keep]null")  # the frames themselves go out untouched
     assert argv[argv.index("-loglevel") + 1] == "info"  # showinfo's level
     assert "-nostats" in argv and "-nostdin" in argv
-    assert argv[-7:] == ["-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "pipe:1"]
+    assert argv[argv.index("-pix_fmt") + 1] == "rgb24" and argv[argv.index("-c:v") + 1] == "ppm"
+    assert argv[argv.index("-f") + 1] == "image2pipe" and argv[-2:] == ["pipe:1", "-y"]
 
 
 def _ppm(image: Image.Image) -> bytes:

@@ -281,3 +281,59 @@ def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: i
     sound = ffmpeg.input(f"sine=frequency={tone}:beep_factor=2:duration={seconds}", f="lavfi")
     return _compile(ffmpeg.output(picture, sound, str(output), shortest=None, f="mp4", **options),
                     ffmpeg_bin)
+
+
+def _seek(path: Path | str, at: float, **options):
+    # Input seeking (before -i) jumps to a keyframe and decodes from there;
+    # after -i it would decode every frame from the start.
+    return _input(path, ss=f"{at:.3f}", **options)
+
+
+def poster_candidates_command(ffmpeg_bin: str, clip: Path | str, first_ms: int, step_ms: int,
+                              count: int, width: int) -> list[str]:
+    """Return the argv that writes ``count`` small grey PNG frames, one every ``step_ms`` from ``first_ms``, to stdout.
+
+    Frame ``i`` is the first frame starting at or after ``first_ms + i * step_ms``,
+    the one ``poster_frame_command`` extracts at that time.
+    """
+    # After the seek, candidate i is due at i * step. fps keeps, per slot, the
+    # last frame stamped at or before it (round=up); stamping each frame with
+    # its predecessor's time plus one tick turns that into the first frame at
+    # or after it, as -ss does. start_time=0 anchors slot 0 at the seek point.
+    pick = "setpts=if(isnan(PREV_INPTS)\\,0\\,PREV_INPTS+1)"
+    graph = f"{pick},fps=fps=1000/{step_ms}:start_time=0:round=up,scale={width}:-2,format=gray"
+    out = ffmpeg.output(_seek(clip, first_ms / 1000)["v:0"], "pipe:1", vf=graph, f="image2pipe",
+                        **{"frames:v": count, "c:v": "png"})
+    return _compile(out, ffmpeg_bin)
+
+
+def poster_frame_command(ffmpeg_bin: str, clip: Path | str, at: float, output_png: Path | str) -> list[str]:
+    """Return the argv that writes the full-size frame at ``at`` seconds as one PNG."""
+    out = ffmpeg.output(_seek(clip, at)["v:0"], str(output_png), pix_fmt="rgb24", f="image2",
+                        # The PNG is read once and deleted: deflating it is wasted time.
+                        compression_level=0,
+                        # update: the name is one file, not an image2 pattern with %d.
+                        update=1, **{"frames:v": 1, "c:v": "png"})
+    return _compile(out, ffmpeg_bin)
+
+
+def poster_keyframes_command(ffmpeg_bin: str, clip: Path | str, low: float, high: float) -> list[str]:
+    """Return the argv that writes the keyframes from ``low`` to ``high`` seconds to stdout.
+
+    Each is one binary PPM, full size RGB, converted as ``poster_frame_command``
+    converts; showinfo logs its time on stderr (level info): frame ``n`` of
+    the log is the ``n``-th image on stdout.
+    """
+    graph = (f"select='between(t,{low:.6f},{high:.6f})',split[keep][log];"
+             # showinfo checksums every pixel it sees: it gets a thumbnail-sized
+             # copy, which costs nothing, instead of the full frame.
+             "[log]scale=8:8:flags=neighbor,showinfo,nullsink;[keep]null")
+    # skip_frame: decode keyframes only, the others are skipped before decoding
+    # (not -discard nokey: without the packets between keyframes the decoder
+    # guesses their times, and guesses wrong after B-frames). One decoding
+    # thread: frame threads would each set up a decoder for frames that are
+    # mostly never decoded, costing more than they save.
+    source = _input(clip, skip_frame="nokey", threads=1)
+    out = ffmpeg.output(source["v:0"], "pipe:1", fps_mode="passthrough", vf=graph, pix_fmt="rgb24",
+                        f="image2pipe", **{"c:v": "ppm"})
+    return _compile_with_log(out, ffmpeg_bin)

@@ -27,8 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageFilter, ImageStat, JpegImagePlugin, UnidentifiedImageError, WebPImagePlugin  # noqa: F401
 
 from media.errors import MediaError
-from media.ffmpeg import tools
-from media.ffmpeg.commands import SAFE_DEMUXERS, input_url
+from media.ffmpeg import commands, tools
 from media.ffmpeg.frames import PpmFrames, showinfo_times, split_pngs
 from media.ffmpeg.run import run_tool
 from media.files import atomic_output, output_widths
@@ -74,15 +73,6 @@ class Poster:
         return max((i for i in self.images if i.format == "JPEG"), key=lambda i: i.width)
 
 
-def _head(ffmpeg_bin: str, seek: float, clip: Path | str) -> list[str]:
-    # The global options commands._compile adds, then the clip opened as
-    # commands opens every input. Input seeking (before -i) jumps to a
-    # keyframe and decodes from there; after -i it would decode every frame.
-    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{seek:.3f}",
-            "-protocol_whitelist", "file", "-format_whitelist", SAFE_DEMUXERS,
-            "-i", input_url(clip), "-map", "0:v:0"]
-
-
 def sample_plan(duration: float, count: int) -> tuple[int, int]:
     """Return (first, step) in milliseconds: candidate ``i`` is taken at ``first + i * step``.
 
@@ -112,24 +102,13 @@ def candidates_command(ffmpeg_bin: str, clip: Path | str, duration: float,
     after that time.
     """
     first, step = sample_plan(duration, count)
-    # After the seek, candidate i is due at i * step. fps keeps, per slot, the
-    # last frame stamped at or before it (round=up); stamping each frame with
-    # its predecessor's time plus one tick turns that into the first frame at
-    # or after it, as -ss does. start_time=0 anchors slot 0 at the seek point.
-    pick = "setpts=if(isnan(PREV_INPTS)\\,0\\,PREV_INPTS+1)"
-    return [*_head(ffmpeg_bin, first / 1000, clip),
-            "-vf", f"{pick},fps=fps=1000/{step}:start_time=0:round=up,scale={width}:-2,format=gray",
-            "-frames:v", str(count), "-c:v", "png", "-f", "image2pipe", "pipe:1"]
+    return commands.poster_candidates_command(ffmpeg_bin, clip, first, step, count, width)
 
 
 def frame_command(ffmpeg_bin: str, clip: Path | str, at: float,
                   output_png: Path | str) -> list[str]:
     """Return the argv that writes the full-size frame at ``at`` seconds as one PNG."""
-    return [*_head(ffmpeg_bin, at, clip), "-frames:v", "1", "-pix_fmt", "rgb24", "-c:v", "png",
-            # The PNG is read once and deleted: deflating it is wasted time.
-            "-compression_level", "0",
-            # -update 1: the name is one file, not an image2 pattern with %d.
-            "-f", "image2", "-update", "1", "-y", str(output_png)]
+    return commands.poster_frame_command(ffmpeg_bin, clip, at, output_png)
 
 
 def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float) -> list[str]:
@@ -139,22 +118,7 @@ def keyframes_command(ffmpeg_bin: str, clip: Path | str, duration: float) -> lis
     converts; showinfo logs its time on stderr (level info): frame ``n`` of
     the log is the ``n``-th image on stdout.
     """
-    low, high = keyframe_window(duration)
-    graph = (f"select='between(t,{low:.6f},{high:.6f})',split[keep][log];"
-             # showinfo checksums every pixel it sees: it gets a thumbnail-sized
-             # copy, which costs nothing, instead of the full frame.
-             "[log]scale=8:8:flags=neighbor,showinfo,nullsink;[keep]null")
-    return [ffmpeg_bin, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-            # Decode keyframes only: the others are skipped before decoding.
-            # (Not -discard nokey: without the packets between keyframes the
-            # decoder guesses their times, and guesses wrong after B-frames.)
-            "-skip_frame", "nokey",
-            # One decoding thread: frame threads would each set up a decoder
-            # for frames that mostly are never decoded, costing more than they save.
-            "-threads", "1", "-protocol_whitelist", "file",
-            "-format_whitelist", SAFE_DEMUXERS, "-i", input_url(clip), "-map", "0:v:0",
-            "-fps_mode", "passthrough", "-vf", graph,
-            "-pix_fmt", "rgb24", "-c:v", "ppm", "-f", "image2pipe", "pipe:1"]
+    return commands.poster_keyframes_command(ffmpeg_bin, clip, *keyframe_window(duration))
 
 
 def keyframe_window(duration: float) -> tuple[float, float]:
