@@ -44,8 +44,6 @@ def video_packet_hashes(path, stream: str = "v:0") -> list[str]:
             if line and not line.startswith("#")]
 
 
-@pytest.mark.corpus
-@pytest.mark.parametrize("name", corpus_params(MEDIA_FILES))
 def audio_packet_hashes(path) -> list[str]:
     """Return the MD5 of every packet of the first audio stream, read without decoding."""
     return video_packet_hashes(path, "a:0")
@@ -97,7 +95,8 @@ def clip_runs(runs: Path) -> list[list[str]]:
     return [argv for argv in argvs if "mp4" in argv or any("ebur128" in a for a in argv)]
 
 
-@pytest.mark.parametrize("name", MEDIA_FILES)
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", corpus_params(MEDIA_FILES))
 def test_every_corpus_file_is_prepared_and_verified_or_refused_clearly(tmp_path, name):
     source = CORPUS / name
     before = file_hash(source)
