@@ -115,10 +115,16 @@ def run_tool(argv: list[str], path: Path | str | None = None,
         reader.start()
     try:
         if on_progress is not None:
-            _follow_progress(lines, ProgressParser(duration), on_progress, deadline,
-                             what, timeout, path, full)
+            parser = ProgressParser(duration)
+
+            def report(line: bytes) -> None:
+                progress = parser.feed(line.decode("utf-8", "replace"))
+                if progress is not None:
+                    on_progress(progress)
+
+            _follow(lines, report, deadline, what, timeout, path, full)
         elif on_stdout is not None:
-            _follow_chunks(chunks, on_stdout, deadline, what, timeout, path, full)
+            _follow(chunks, on_stdout, deadline, what, timeout, path, full)
         returncode = _wait(process, readers, deadline, what, timeout, path, full)
     finally:
         # Runs for timeouts, callback errors and KeyboardInterrupt alike: an
@@ -140,34 +146,19 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     return result
 
 
-def _follow_progress(lines: queue.Queue, parser: ProgressParser,
-                     on_progress: Callable[[Progress], None], deadline: float,
-                     what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
+def _follow(items: queue.Queue, deliver: Callable[[bytes], None], deadline: float,
+            what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
+    """Hand each line or chunk the reader queues to ``deliver``, on this thread, until the pipe closes."""
     while True:
         try:
-            line = lines.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            item = items.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         except queue.Empty:
             _check_stop(deadline, what, timeout, path, argv)
             continue
-        if line is None:
-            return
-        progress = parser.feed(line.decode("utf-8", "replace"))
-        if progress is not None:
-            on_progress(progress)
-
-
-def _follow_chunks(chunks: queue.Queue, on_stdout: Callable[[bytes], None], deadline: float,
-                   what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
-    while True:
-        try:
-            chunk = chunks.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-        except queue.Empty:
-            _check_stop(deadline, what, timeout, path, argv)
-            continue
-        if chunk is None:
+        if item is None:
             return
         _check_stop(deadline, what, timeout, path, argv)
-        on_stdout(chunk)
+        deliver(item)
 
 
 def _wait(process: subprocess.Popen, readers: list[threading.Thread], deadline: float,
