@@ -17,7 +17,9 @@ from articles.ingest import ingest_bundle
 from articles.store import Library
 from tests.conftest import ROOT
 from tests.test_ingest import replace_in_article
+from web.caching import PageCache
 from web.compression import negotiate
+from web.page_store import Budget, CachedPage, PageStore
 from web.static import HASHES
 
 ARTICLE = "/articles/night-ferry-returns"
@@ -231,3 +233,125 @@ def test_media_last_modified_is_the_file_time(client, demo_library):
     response = fetch(client, url)
     path = demo_library.media_dir / url.rsplit("/", 1)[1]
     assert response.headers["Last-Modified"] == http_date(int(path.stat().st_mtime))
+
+
+def page_cache(app) -> PageCache:
+    """Return the app's page cache among its WSGI middleware."""
+    layer = app.wsgi_app
+    while not isinstance(layer, PageCache):
+        layer = layer.wsgi_app
+    return layer
+
+
+def site_urls(library) -> list[str]:
+    slugs = [row.slug for row in library.articles()]
+    return ["/", "/feed.xml", *(f"/articles/{s}" for s in slugs), *(f"/embed/{s}" for s in slugs)]
+
+
+def assert_counted_and_bounded(store, limit: int) -> None:
+    held = sum(sum(len(body) for body in page.encoded.values()) for page in store.pages())
+    assert store.size == held <= limit
+
+
+def test_the_page_cache_counts_every_byte_it_holds_in_every_encoding(demo_library):
+    limit = 100_000
+    app = create_app({"TESTING": True, "LIBRARY": str(demo_library.root), "PAGE_CACHE_BYTES": limit})
+    client, store = app.test_client(), page_cache(app).store
+    urls = site_urls(demo_library)
+    # every page in each encoding, read often enough to be compressed again at the best level,
+    # then a run of new pages that push older ones out
+    visits = [(url, encoding) for _ in range(3) for encoding in ("identity", "br", "gzip") for url in urls]
+    visits += [(f"{ARTICLE}?t={second}", encoding) for second in range(1, 13)
+               for encoding in ("identity", "br", "gzip", "br")]
+    for url, encoding in visits:
+        assert fetch(client, url, **{"Accept-Encoding": encoding}).status_code == 200
+        assert_counted_and_bounded(store, limit)
+    assert any(page.best for page in store.pages())
+
+
+def stored_page(body: bytes, version: int = 1) -> CachedPage:
+    return CachedPage(version, "200 OK", [("Content-Type", "text/html; charset=utf-8")], body, None)
+
+
+def test_the_page_store_counts_replacements_encodings_and_evictions():
+    store = PageStore(entries=4, max_bytes=10_000)
+    pages = {}
+    for number in range(12):
+        key = ("k", number % 5)
+        pages[key] = page = stored_page(bytes(range(256)) * (4 + number))
+        store.put(key, page)  # replaces the page held under the same key five puts ago
+        assert_counted_and_bounded(store, 10_000)
+        store.get(("k", 0))
+        store.add_encoding(key, page, "gzip", gzip.compress(page.body), best=False)
+        store.add_encoding(key, page, "br", b"x" * 900, best=False)
+        store.add_encoding(key, page, "br", b"x" * 700, best=True)
+        assert_counted_and_bounded(store, 10_000)
+        # bytes added to a page no longer held count nowhere
+        evicted = stored_page(b"gone" * 100)
+        store.add_encoding(("gone",), evicted, "br", b"y" * 5000, best=True)
+        assert_counted_and_bounded(store, 10_000)
+        assert len(store.pages()) <= 4
+    store.clear()
+    assert store.size == 0 and store.pages() == []
+
+
+@pytest.mark.parametrize("path, template", [(ARTICLE, "article.html"), ("/embed/night-ferry-returns", "embed.html")])
+def test_spellings_of_one_start_time_are_one_cached_page(app, path, template):
+    client = app.test_client()
+    with Renders(app) as renders:
+        bodies = {fetch(client, f"{path}?t={value}").data
+                  for value in ("1", "1.0", "01", "1.000", "1e0", "+1", "1&t=2", "1&utm_source=feed")}
+        assert renders.names == [template]
+    assert len(bodies) == 1
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "1e400", "", "0x10"])
+def test_malformed_start_times_are_a_400_and_never_cached(app, value):
+    client = app.test_client()
+    for _ in range(2):
+        assert fetch(client, f"{ARTICLE}?t={value}").status_code == 400
+    assert page_cache(app).store.pages() == []
+
+
+def test_a_flood_of_new_urls_leaves_pages_read_again_in_the_cache(demo_library):
+    app = create_app({"TESTING": True, "LIBRARY": str(demo_library.root), "PAGE_CACHE_ENTRIES": 20})
+    client = app.test_client()
+    urls = site_urls(demo_library)
+    for _ in range(2):
+        for url in urls:
+            fetch(client, url)
+    for second in range(60):
+        fetch(client, f"{ARTICLE}?t={second / 1000}")
+    with Renders(app) as renders:
+        for url in urls:
+            fetch(client, url)
+        assert renders.names == []
+    assert len(page_cache(app).store.pages()) <= 20
+
+
+def test_a_new_page_is_compressed_fast_and_a_page_read_again_at_the_best_level(app):
+    client = app.test_client()
+    plain = fetch(client, ARTICLE).data
+    first = fetch(client, ARTICLE, **{"Accept-Encoding": "br"})
+    assert first.data == brotli.compress(plain, quality=5)
+    fetch(client, ARTICLE, **{"Accept-Encoding": "br"})
+    best = fetch(client, ARTICLE, **{"Accept-Encoding": "br"})
+    assert best.data == brotli.compress(plain, quality=11)
+    assert len(best.data) < len(first.data)
+    assert best.headers["ETag"] != first.headers["ETag"]
+    assert fetch(client, ARTICLE, **{"Accept-Encoding": "br"}).headers["ETag"] == best.headers["ETag"]
+    # a client holding the fast copy needs nothing new: both decode to the same page
+    again = fetch(client, ARTICLE, **{"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_best_level_compression_stays_within_its_budget_however_many_pages_are_read_again(app):
+    client, cache = app.test_client(), page_cache(app)
+    burst = 50_000
+    cache.best_budget = Budget(rate=0, burst=burst)
+    for second in range(30):
+        for _ in range(4):
+            fetch(client, f"{ARTICLE}?t={second}", **{"Accept-Encoding": "br"})
+    upgraded = [page for page in cache.store.pages() if page.best]
+    assert upgraded
+    assert sum(len(page.body) for page in upgraded) <= burst

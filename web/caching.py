@@ -2,26 +2,23 @@
 
 ``PageCache`` sits in front of the Flask app as WSGI middleware: a view marked
 with ``@cached_page`` is rendered once for each library version, URL, host
-and the query arguments it names, and from then on its bytes (plain, gzip and
-brotli) go out without Flask being involved. Ingest bumps the library version,
-which empties the cache.
+and the values of the query arguments it names, and from then on its bytes
+(plain, gzip and brotli) go out without Flask being involved. Ingest bumps the
+library version, which empties the cache. ``web.page_store`` decides what is
+kept and counts every byte held.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import functools
-import hashlib
 import os
 import sqlite3
 import threading
 import time
 from calendar import timegm
-from dataclasses import dataclass, field
 from pathlib import Path
 from time import strptime
-from urllib.parse import parse_qs
 
 from flask import Flask, abort, request
 from werkzeug.datastructures import EnvironHeaders
@@ -29,13 +26,28 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
 from articles.store import DATABASE
+from captions.timecodes import parse_seconds
 from web import compression
 from web.headers import request_problem
+from web.page_store import Budget, CachedPage, PageStore
 from web.ranges import precondition_status
 
 PAGE_CACHE_CONTROL = "no-cache"
 CACHEABLE = "newsreel.cacheable"
 PRECONDITION_FAILED = "newsreel.precondition_failed"
+# How the page cache keys each query argument a cached view reads: on the value
+# the view uses, so ?t=1, ?t=1.0 and ?t=01 (one page) are one entry and one
+# render. A value the parser refuses with ValueError is not cached: the view
+# answers it with a 400. An argument named here by none is keyed on its text.
+ARGUMENT_PARSERS = {"t": parse_seconds}
+# A page served from the cache this often is worth compressing at the best level.
+REUSED_AFTER_HITS = 2
+# The best levels cost 20 to 40 times the fast ones (brotli 11 against 5: about
+# 40 ms against 1 ms for a 20 kB page), so they are spent only on pages read
+# again, and at most this many input bytes a second (about a twentieth of a core)
+# after a first burst, however many distinct pages are read again.
+BEST_BYTES_PER_SECOND = 32 * 1024
+BEST_BURST_BYTES = 1024 * 1024
 
 
 def register(app: Flask) -> None:
@@ -45,14 +57,19 @@ def register(app: Flask) -> None:
     app.after_request(finish_response)
 
 
-def cached_page(*args: str):
-    """Mark a view whose response depends only on the library, the URL and the query ``args``."""
+def cached_page(*args: str, **parsers):
+    """Mark a view whose response depends only on the library, the URL and the query ``args``.
+
+    Each argument is keyed on its value as ``parsers`` (or ``ARGUMENT_PARSERS``)
+    read it; name an argument as a keyword to give it its own parser.
+    """
     def decorate(view):
         @functools.wraps(view)
         def wrapper(**kwargs):
             request.environ[CACHEABLE] = True
             return view(**kwargs)
-        wrapper.page_cache_args = args
+        wrapper.page_cache_args = (*args, *parsers)
+        wrapper.page_cache_keys = {**{name: ARGUMENT_PARSERS.get(name, str) for name in args}, **parsers}
         return wrapper
     return decorate
 
@@ -126,43 +143,6 @@ def _unix_time(stamp: str | None) -> int | None:
     return None if stamp is None else timegm(strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
 
 
-@dataclass
-class CachedPage:
-    """One rendered page: its bytes in each encoding and the headers that go with them."""
-
-    version: int
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    last_modified: int | None
-    digest: str = ""
-    encoded: dict[str, bytes] = field(default_factory=dict)
-
-    compressible: bool = False
-
-    def __post_init__(self):
-        self.digest = hashlib.sha256(self.body).hexdigest()[:20]
-        self.encoded["identity"] = self.body
-        self.compressible = compression.is_compressible(
-            next((value for name, value in self.headers if name.lower() == "content-type"), None))
-
-    def etag(self, encoding: str) -> str:
-        """Return the strong ETag of the page in ``encoding``."""
-        return f'"{self.digest}"' if encoding == "identity" else f'"{self.digest}-{encoding}"'
-
-    def in_encoding(self, encoding: str) -> bytes:
-        """Return the body in ``encoding``, compressing it the first time it is asked for."""
-        found = self.encoded.get(encoding)
-        if found is None:
-            found = self.encoded[encoding] = compression.compress(self.body, encoding, best=True)
-        return found
-
-    @property
-    def size(self) -> int:
-        """Return the bytes held for this page."""
-        return sum(len(body) for body in self.encoded.values())
-
-
 class PageCache:
     """WSGI middleware: answer requests for ``@cached_page`` views from bytes rendered earlier."""
 
@@ -170,10 +150,10 @@ class PageCache:
         self.wsgi_app = wsgi_app
         self.flask_app = flask_app
         self.library = LibraryVersion(flask_app.config["LIBRARY"])
-        self._pages: collections.OrderedDict[tuple, CachedPage] = collections.OrderedDict()
-        self._routes: dict[str, tuple[str, ...] | None] = {}
+        self.store = PageStore(flask_app.config["PAGE_CACHE_ENTRIES"], flask_app.config["PAGE_CACHE_BYTES"])
+        self.best_budget = Budget(BEST_BYTES_PER_SECOND, BEST_BURST_BYTES)
+        self._routes: dict[str, dict | None] = {}
         self._version: int | None = None
-        self._bytes = 0
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -193,7 +173,7 @@ class PageCache:
                 start_response(status, headers)
                 return [] if method == "HEAD" else [body]
             self._put(key, page)
-        return self._serve(page, environ, start_response)
+        return self._serve(key, page, environ, start_response)
 
     def _key(self, environ) -> tuple | None:
         """Return the cache key of a request for a cached view, else None."""
@@ -202,44 +182,42 @@ class PageCache:
             if len(self._routes) > 4096:
                 self._routes.clear()
             self._routes[path] = self._view_args(environ)
-        args = self._routes[path]
-        if args is None:
+        parsers = self._routes[path]
+        if parsers is None:
             return None
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True) if args else {}
+        values = []
+        if parsers:
+            # Parsed as the view will see them: request.args, first value of each name.
+            args = self.flask_app.request_class(environ).args
+            for name, parse in parsers.items():
+                text = args.get(name)
+                try:
+                    values.append(None if text is None else parse(text))
+                except ValueError:
+                    return None
         return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
-                environ.get("SCRIPT_NAME", ""), path, tuple(tuple(query.get(a, ())) for a in args))
+                environ.get("SCRIPT_NAME", ""), path, tuple(values))
 
-    def _view_args(self, environ) -> tuple[str, ...] | None:
+    def _view_args(self, environ) -> dict | None:
         try:
             endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match()
         except HTTPException:
             return None
-        return getattr(self.flask_app.view_functions.get(endpoint), "page_cache_args", None)
+        return getattr(self.flask_app.view_functions.get(endpoint), "page_cache_keys", None)
 
     def _get(self, key: tuple, version: int) -> CachedPage | None:
         with self._lock:
             if version != self._version:
                 # Ingest changed the library: every page rendered before is out of date.
-                self._pages.clear()
-                self._bytes, self._version = 0, version
+                self.store.clear()
+                self._version = version
                 return None
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
+        return self.store.get(key)
 
     def _put(self, key: tuple, page: CachedPage) -> None:
-        config = self.flask_app.config
         with self._lock:
-            if page.version != self._version:
-                return
-            old = self._pages.pop(key, None)
-            self._bytes -= old.size if old else 0
-            self._pages[key] = page
-            self._bytes += page.size
-            while self._pages and (len(self._pages) > config["PAGE_CACHE_ENTRIES"]
-                                   or self._bytes > config["PAGE_CACHE_BYTES"]):
-                self._bytes -= self._pages.popitem(last=False)[1].size
+            if page.version == self._version:
+                self.store.put(key, page)
 
     def _render(self, environ, version: int, last_modified: int | None):
         """Run the app as for a GET; return a CachedPage, or (status, headers, body) to pass on."""
@@ -263,26 +241,56 @@ class PageCache:
             kept.append(("Last-Modified", http_date(last_modified)))
         return CachedPage(version, status, kept, body, last_modified)
 
-    def _serve(self, page: CachedPage, environ, start_response):
+    def _serve(self, key: tuple, page: CachedPage, environ, start_response):
         encoding = compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
         if len(page.body) < compression.MIN_BYTES or not page.compressible:
             encoding = "identity"
-        headers = [*page.headers, ("ETag", page.etag(encoding)), ("Vary", "Accept-Encoding")]
         conditional = precondition_status(
-            EnvironHeaders(environ), tuple(page.etag(e) for e in ("identity", *compression.ENCODINGS)),
-            page.last_modified) if _has_conditions(environ) else None
+            EnvironHeaders(environ), page.etags(), page.last_modified) if _has_conditions(environ) else None
         if conditional == 412:
             environ[PRECONDITION_FAILED] = True
             return self.wsgi_app(environ, start_response)
         if conditional == 304:
-            start_response("304 Not Modified", [h for h in headers if h[0].lower() != "content-type"])
+            start_response("304 Not Modified", [
+                *(h for h in page.headers if h[0].lower() != "content-type"),
+                ("ETag", page.etag(encoding)), ("Vary", "Accept-Encoding")])
             return []
-        body = page.in_encoding(encoding)
-        headers.append(("Content-Length", str(len(body))))
+        body, etag = self._in_encoding(key, page, encoding)
+        headers = [*page.headers, ("ETag", etag), ("Vary", "Accept-Encoding"),
+                   ("Content-Length", str(len(body)))]
         if encoding != "identity":
             headers.append(("Content-Encoding", encoding))
         start_response(page.status, headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        sent = [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        if encoding != "identity" and encoding not in page.best and page.hits >= REUSED_AFTER_HITS:
+            # After the response has gone: the client does not wait for the slow level.
+            return _ThenClose(sent, lambda: self._compress_best(key, page, encoding))
+        return sent
+
+    def _in_encoding(self, key: tuple, page: CachedPage, encoding: str) -> tuple[bytes, str]:
+        """Return the page in ``encoding`` and its ETag, compressing it at the fast level the first time."""
+        found = self.store.encoded(page, encoding)
+        if found is None:
+            found = self.store.add_encoding(key, page, encoding,
+                                            compression.compress(page.body, encoding), best=False)
+        return found
+
+    def _compress_best(self, key: tuple, page: CachedPage, encoding: str) -> None:
+        if encoding in page.best or not self.best_budget.take(len(page.body)):
+            return
+        self.store.add_encoding(key, page, encoding,
+                                compression.compress(page.body, encoding, best=True), best=True)
+
+
+class _ThenClose(list):
+    """A response body that runs ``then`` when the server closes it, after the bytes went out."""
+
+    def __init__(self, chunks: list[bytes], then):
+        super().__init__(chunks)
+        self._then = then
+
+    def close(self) -> None:
+        self._then()
 
 
 def _has_conditions(environ) -> bool:
