@@ -55,9 +55,15 @@ class CachedPage:
         return f'"{self.digest}-{encoding}{"-best" if best else ""}"'
 
     def etags(self) -> tuple[str, ...]:
-        """Return every ETag this page has had or may have, for If-None-Match and If-Match."""
+        """Return the ETags of the copies of this page a client may keep, for If-None-Match and If-Match.
+
+        Every encoding decodes to the same page, so any of them may be kept, but
+        not a fast copy once the best one is made: a cache holding it (nginx's
+        too) gets the smaller bytes with their own ETag, once.
+        """
         return (self.etag("identity"),
-                *(self.etag(e, best) for e in compression.ENCODINGS for best in (False, True)))
+                *(self.etag(e, best) for e in compression.ENCODINGS for best in (False, True)
+                  if best or e not in self.best))
 
     @property
     def size(self) -> int:
