@@ -38,13 +38,13 @@ PRECONDITION_FAILED = "newsreel.precondition_failed"
 # How the page cache keys each query argument a cached view reads: on the value
 # the view uses, so ?t=1, ?t=1.0 and ?t=01 (one page) are one entry and one
 # render. A value the parser refuses with ValueError is not cached: the view
-# answers it with a 400. An argument named here by none is keyed on its text.
+# answers it with a 400. Any other argument is keyed on its text.
 ARGUMENT_PARSERS = {"t": parse_seconds}
 # A page served from the cache this often is worth compressing at the best level.
 REUSED_AFTER_HITS = 2
 # The best levels cost 20 to 40 times the fast ones (brotli 11 against 5: about
 # 40 ms against 1 ms for a 20 kB page), so they are spent only on pages read
-# again, and at most this many input bytes a second (about a twentieth of a core)
+# again, and at most this many input bytes a second (under a tenth of a core)
 # after a first burst, however many distinct pages are read again.
 BEST_BYTES_PER_SECOND = 32 * 1024
 BEST_BURST_BYTES = 1024 * 1024
