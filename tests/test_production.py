@@ -12,6 +12,7 @@ import re
 import runpy
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,11 +35,17 @@ from web.compression import negotiate
 ARTICLE = "/articles/night-ferry-returns"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEGABYTE = 1_048_576
+# The site's name in the examples: nginx's server_name and the app's SITE_URL.
+SITE_HOST = "news.example"
+SITE_URL = f"http://{SITE_HOST}"
 
 
 def get(url: str, **headers) -> tuple[int, dict, bytes]:
-    """GET a URL and return status, headers (repeated ones joined with ", ") and body."""
-    request = urllib.request.Request(url, headers=headers)
+    """GET a URL as the site (Host: news.example unless given) and return status, headers and body.
+
+    Repeated headers are joined with ", ".
+    """
+    request = urllib.request.Request(url, headers={"Host": SITE_HOST, **headers})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, _headers(response), response.read()
@@ -75,7 +82,8 @@ def site(tmp_path_factory, demo_library) -> dict:
 
 def start_gunicorn(site: dict, folder, **env) -> Gunicorn:
     server = Gunicorn(site["library"].root, folder, env={
-        "NEWSREEL_STATIC_FOLDER": str(site["static"]), "WEB_CONCURRENCY": "2", **env})
+        "NEWSREEL_STATIC_FOLDER": str(site["static"]), "NEWSREEL_SITE_URL": SITE_URL,
+        "WEB_CONCURRENCY": "2", **env})
     server.wait_until_serving()
     return server
 
@@ -140,7 +148,7 @@ def test_gunicorn_serves_pages_media_and_static_files(gunicorn, site):
 
 
 def test_bin_serve_starts_gunicorn_with_the_production_settings(site, tmp_path):
-    with Gunicorn(site["library"].root, tmp_path, env={"WEB_CONCURRENCY": "1"},
+    with Gunicorn(site["library"].root, tmp_path, env={"WEB_CONCURRENCY": "1", "NEWSREEL_SITE_URL": SITE_URL},
                   command=[str(ROOT / "bin" / "serve")]) as server:
         server.wait_until_serving()
         status, headers, _ = get(server.url + ARTICLE)
@@ -149,7 +157,8 @@ def test_bin_serve_starts_gunicorn_with_the_production_settings(site, tmp_path):
 
 
 def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
-    server = Gunicorn(site["library"].root, tmp_path, env={"FLASK_DEBUG": "1", "WEB_CONCURRENCY": "1"})
+    server = Gunicorn(site["library"].root, tmp_path, env={"FLASK_DEBUG": "1", "WEB_CONCURRENCY": "1",
+                                                            "NEWSREEL_SITE_URL": SITE_URL})
     assert server.process.wait(timeout=120) != 0
     assert "ProductionConfigError" in server.log.read_text(encoding="utf-8")
 
@@ -157,7 +166,7 @@ def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site, target):
     target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
-    status, body = raw_get(gunicorn.port, target)
+    status, body = raw_get(gunicorn.port, target, {"Host": SITE_HOST})
     assert status in (400, 404, 308)
     assert SECRET not in body and b"root:" not in body
 
@@ -165,9 +174,13 @@ def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site,
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_traversal_through_nginx_never_reaches_a_file_outside(fronted, site, target):
     target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
-    status, body = raw_get(int(fronted.nginx.url.rsplit(":", 1)[1]), target)
+    status, body = raw_get(port_of(fronted.nginx), target, {"Host": SITE_HOST})
     assert status in (400, 404, 308)
     assert SECRET not in body and b"root:" not in body
+
+
+def port_of(server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
 
 
 def security_headers_of(headers: dict) -> dict:
@@ -220,9 +233,7 @@ def test_nginx_micro_caches_pages_and_revalidates_them_with_the_etag(fronted):
     url = ARTICLE + f"?t=3&cache-test={fronted.media}"
     status, first, body = get(fronted.nginx.url + url)
     assert status == 200 and first["X-Cache-Status"] == "MISS"
-    # The page names its own address, so the app is asked under nginx's host name.
-    host = fronted.nginx.url.removeprefix("http://")
-    assert first["ETag"] == get(fronted.gunicorn.url + url, Host=host)[1]["ETag"]
+    assert first["ETag"] == get(fronted.gunicorn.url + url)[1]["ETag"]
     assert first["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert get(fronted.nginx.url + url)[1]["X-Cache-Status"] == "HIT"
     # Once the second is over nginx asks the app again, with the ETag it holds.
@@ -269,7 +280,7 @@ def wrk(url: str, seconds: int = 3, connections: int = 32, headers: tuple[str, .
     """Run wrk against a loopback URL and return requests/s, p99 text, errors and non-2xx/3xx count."""
     binary = require_tool("wrk")
     argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
-    for header in headers:
+    for header in (f"Host: {SITE_HOST}", *headers):
         argv += ["-H", header]
     result = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 120, check=True)
     output = result.stdout
@@ -322,3 +333,52 @@ def test_graceful_reload_under_load_drops_no_request(site, tmp_path):
         assert results["errors"] == 0 and results["non_2xx_3xx"] == 0, results["output"]
         assert get(server.url + ARTICLE)[0] == 200
         assert "handling signal: hup" in server.log.read_text(encoding="utf-8").lower()
+
+
+def exchange(port: int, request: bytes) -> bytes:
+    """Send raw request bytes and return everything the server answers before it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def parse_response(raw: bytes) -> tuple[int, dict, bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = f"{headers[name.strip()]}, {value.strip()}" if name.strip() in headers \
+            else value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize("host", [None, "other.example", "127.0.0.1", "a@b", "news.example.evil",
+                                  "évil.example", "xnews.example"])
+def test_nginx_answers_no_other_host(fronted, host):
+    # Only the named site gets pages; any other Host, or none at all, gets no answer (444).
+    request = b"GET / HTTP/1.0\r\n" if host is None else f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
+    raw = exchange(port_of(fronted.nginx), request + b"Connection: close\r\n\r\n")
+    if raw:  # nginx refuses a Host it cannot parse with its own 400 page, before choosing a server
+        status, headers, body = parse_response(raw)
+        assert status == 400 and b"<main" not in body
+        assert security_headers_of(headers)["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_a_request_without_host_reaches_no_page_and_pages_name_only_the_site(fronted):
+    assert exchange(port_of(fronted.nginx), b"GET " + ARTICLE.encode() + b" HTTP/1.0\r\n\r\n") == b""
+    # nginx answers for its name on any port and in any case, and tells the app only the name.
+    for host in (SITE_HOST, f"{SITE_HOST}:{port_of(fronted.nginx)}", "NEWS.EXAMPLE", f"{SITE_HOST}:99999",
+                 f"{SITE_HOST}."):
+        status, _, body = get(fronted.nginx.url + ARTICLE + "?t=5", Host=host)
+        assert status == 200
+        canonical = BeautifulSoup(body, "html.parser").find("link", rel="canonical")["href"]
+        assert canonical == f"{SITE_URL}{ARTICLE}?t=5" or canonical == f"{SITE_URL}{ARTICLE}"
+        assert f":{fronted.gunicorn.port}".encode() not in body and b"127.0.0.1" not in body
+    # The micro-cache keys pages by the site's name, never by an empty or client-chosen Host.
+    keys = [path.read_bytes().split(b"\nKEY: ", 1)[1].split(b"\n", 1)[0]
+            for path in (fronted.nginx.prefix / "tmp" / "pages").rglob("*") if path.is_file()]
+    assert keys and all(key.startswith(f"http://{SITE_HOST}/".encode()) for key in keys), keys
