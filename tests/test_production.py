@@ -356,7 +356,7 @@ def parse_response(raw: bytes) -> tuple[int, dict, bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
-@pytest.mark.parametrize("host", [None, "other.example", "127.0.0.1", "a@b", "news.example.evil",
+@pytest.mark.parametrize("host", [None, "", "other.example", "127.0.0.1", "a@b", "news.example.evil",
                                   "évil.example", "xnews.example"])
 def test_nginx_answers_no_other_host(fronted, host):
     # Only the named site gets pages; any other Host, or none at all, gets no answer (444).
@@ -382,3 +382,62 @@ def test_a_request_without_host_reaches_no_page_and_pages_name_only_the_site(fro
     keys = [path.read_bytes().split(b"\nKEY: ", 1)[1].split(b"\n", 1)[0]
             for path in (fronted.nginx.prefix / "tmp" / "pages").rglob("*") if path.is_file()]
     assert keys and all(key.startswith(f"http://{SITE_HOST}/".encode()) for key in keys), keys
+
+
+def nginx_errors(fronted) -> dict[str, bytes]:
+    """Requests nginx refuses itself, without asking the app."""
+    long_header = "X-Padding: " + "a" * 9000
+    return {
+        "400 header too large": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\n{long_header}\r\n\r\n".encode(),
+        "400 two hosts": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "400 bad request line": f"GET /\x01 HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "413 body too large": (f"POST / HTTP/1.1\r\nHost: {SITE_HOST}\r\nContent-Length: 20000\r\n"
+                               "Connection: close\r\n\r\n").encode() + b"x" * 20000,
+        "414 request line too long": f"GET /{'a' * 9000} HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "404 internal location": (f"GET /_newsreel/media/x.mp4 HTTP/1.1\r\nHost: {SITE_HOST}\r\n"
+                                  "Connection: close\r\n\r\n").encode(),
+    }
+
+
+@pytest.mark.parametrize("case", ["400 header too large", "400 two hosts", "400 bad request line",
+                                  "413 body too large", "414 request line too long", "404 internal location"])
+def test_nginx_error_pages_carry_the_security_headers(fronted, case):
+    status, headers, _ = parse_response(exchange(port_of(fronted.nginx), nginx_errors(fronted)[case]))
+    assert status == int(case.split()[0])
+    assert security_headers_of(headers) == {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()"}
+
+
+@pytest.mark.parametrize("path", [ARTICLE, "/embed/night-ferry-returns", "/", "/search?q=ferry",
+                                  "/articles/no-such-story", "/.env", "/media/not-a-name.exe"])
+def test_nginx_passes_the_apps_own_security_headers_once(fronted, path):
+    # The app's headers, not nginx's fallback: an embed's CSP names who may frame it.
+    direct = security_headers_of(get(fronted.gunicorn.url + path)[1])
+    assert direct["Content-Security-Policy"]
+    for _ in range(2):  # a miss, then from the micro-cache
+        assert security_headers_of(get(fronted.nginx.url + path)[1]) == direct
+
+
+def target_of_length(length: int, in_query: bool) -> str:
+    """Return a target whose request line ("GET <target> HTTP/1.1") is ``length`` bytes long."""
+    start = ARTICLE + "?t=1&pad=" if in_query else "/articles/"
+    return start + "a" * (length - len(f"GET {start} HTTP/1.1"))
+
+
+@pytest.mark.parametrize("in_query", [True, False], ids=["query", "path"])
+@pytest.mark.parametrize("length", [4000, 4094, 4095, 4200, 8000, 8190, 8191, 8300, 17000])
+def test_long_request_lines_get_a_page_with_the_security_headers(fronted, length, in_query):
+    # The app's page (400 for a long query, 404 for an unknown path) or nginx's 414,
+    # never gunicorn's bare "Request Line is too large"; gunicorn takes what nginx passes.
+    target = target_of_length(length, in_query)
+    servers = [fronted.nginx] + ([fronted.gunicorn] if length <= 8190 else [])
+    for server in servers:
+        status, headers, body = parse_response(exchange(port_of(server), (
+            f"GET {target} HTTP/1.1\r\nHost: {SITE_HOST}\r\nConnection: close\r\n\r\n").encode()))
+        assert b"too large" not in body and status in (400, 404, 414), (server.url, status, body[:200])
+        assert headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY
+        assert headers.get("X-Frame-Options") == "DENY"
+        if status != 414:
+            assert b"<main" in body  # the site's own error page
