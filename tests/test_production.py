@@ -441,3 +441,14 @@ def test_long_request_lines_get_a_page_with_the_security_headers(fronted, length
         assert headers.get("X-Frame-Options") == "DENY"
         if status != 414:
             assert b"<main" in body  # the site's own error page
+
+
+def test_nginx_marks_static_files_immutable_only_for_their_current_hash(fronted):
+    page = BeautifulSoup(get(fronted.nginx.url + "/")[2], "html.parser")
+    current = page.find("link", rel="stylesheet")["href"]
+    assert get(fronted.nginx.url + current)[1]["Cache-Control"] == IMMUTABLE
+    for version in ("000000000000", "garbage", "1", current.rsplit("=", 1)[1] + "0"):
+        for _ in range(2):  # a miss, then from the micro-cache
+            status, headers, body = get(f"{fronted.nginx.url}/static/css/app.css?v={version}")
+            assert status == 200 and headers["Cache-Control"] == "no-cache", version
+            assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
