@@ -37,5 +37,9 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+# Only nginx (deploy/proxy.conf) is believed, and only for the scheme it sets:
+# no client's X-Forwarded-Ssl / -Protocol, nor a SCRIPT_NAME or PATH_INFO header.
 forwarded_allow_ips = server_setting("NEWSREEL_FORWARDED_ALLOW_IPS")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+forwarder_headers = ""
 raw_env = ["NEWSREEL_ENV=production"]

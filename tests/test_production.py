@@ -452,3 +452,31 @@ def test_nginx_marks_static_files_immutable_only_for_their_current_hash(fronted)
             status, headers, body = get(f"{fronted.nginx.url}/static/css/app.css?v={version}")
             assert status == 200 and headers["Cache-Control"] == "no-cache", version
             assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Forwarded-Ssl", "on"), ("X-Forwarded-Protocol", "https"), ("X-Forwarded-Protocol", "ssl"),
+    ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Prefix", "/evil"),
+    ("X-Forwarded-Port", "444"), ("Forwarded", "for=1.2.3.4;host=evil.example;proto=https"),
+    ("X-Real-IP", "1.2.3.4"), ("SCRIPT_NAME", "/evil"), ("Script-Name", "/evil"),
+])
+def test_client_forwarded_headers_change_nothing_through_nginx(fronted, name, value):
+    # A query of its own, so the request reaches the app instead of the micro-cache.
+    url = f"{fronted.nginx.url}{ARTICLE}?t=6&forwarded-test={name}-{value}-{fronted.media}"
+    status, headers, body = get(url, **{name: value})
+    assert status == 200 and headers["X-Cache-Status"] == "MISS"
+    assert b"evil" not in body and b"https://" + SITE_HOST.encode() not in body
+
+
+@pytest.mark.parametrize("name, value", [("SCRIPT_NAME", "/evil"), ("PATH_INFO", "/evil"),
+                                         ("X-Forwarded-Ssl", "on"), ("X-Forwarded-Protocol", "ssl")])
+def test_gunicorn_believes_no_client_header_but_the_scheme_from_nginx(gunicorn, name, value):
+    status, _, plain = get(gunicorn.url + ARTICLE)
+    status, _, body = get(gunicorn.url + ARTICLE, **{name: value})
+    assert status == 200 and body == plain and b"/evil" not in body
+
+
+def test_gunicorn_takes_the_scheme_from_x_forwarded_proto(gunicorn):
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["secure_scheme_headers"] == {"X-FORWARDED-PROTO": "https"}
+    assert settings["forwarder_headers"] == ""
