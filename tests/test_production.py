@@ -480,3 +480,9 @@ def test_gunicorn_takes_the_scheme_from_x_forwarded_proto(gunicorn):
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["secure_scheme_headers"] == {"X-FORWARDED-PROTO": "https"}
     assert settings["forwarder_headers"] == ""
+
+
+def test_a_media_name_with_a_trailing_newline_is_not_a_file(fronted, site):
+    status, headers, body = get(f"{fronted.nginx.url}/media/{site['clip'].name}%0A")
+    assert status == 404 and b"Page not found" in body
+    assert not body.startswith(site["clip"].read_bytes()[:64])
