@@ -443,6 +443,17 @@ def test_long_request_lines_get_a_page_with_the_security_headers(fronted, length
             assert b"<main" in body  # the site's own error page
 
 
+@pytest.mark.parametrize("count", [101, 120, 900])
+def test_many_headers_get_the_sites_400_page(fronted, count):
+    headers = "".join(f"X-Header-{n}: x\r\n" for n in range(count))
+    for server in (fronted.nginx, fronted.gunicorn):
+        status, got, body = parse_response(exchange(port_of(server), (
+            f"GET {ARTICLE}?t=1&headers={count} HTTP/1.1\r\nHost: {SITE_HOST}\r\n{headers}"
+            "Connection: close\r\n\r\n").encode()))
+        assert status == 400 and b"<main" in body, (server.url, status, body[:200])
+        assert got["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
 def test_nginx_marks_static_files_immutable_only_for_their_current_hash(fronted):
     page = BeautifulSoup(get(fronted.nginx.url + "/")[2], "html.parser")
     current = page.find("link", rel="stylesheet")["href"]
