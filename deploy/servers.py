@@ -143,14 +143,17 @@ class Server:
 class Gunicorn(Server):
     """``gunicorn 'app:create_app()'`` from the checkout, so that it reads gunicorn.conf.py.
 
-    ``app`` names another WSGI app; ``command`` replaces the whole command line (bin/serve).
+    The app's SITE_URL is the example site's, http://news.example, unless ``env``
+    names another; ``wait_until_serving`` asks with its host. ``app`` names
+    another WSGI app; ``command`` replaces the whole command line (bin/serve).
     """
 
     def __init__(self, library: Path, folder: Path, env: dict | None = None, port: int = 0,
                  app: str = "app:create_app()", command: list[str] | None = None):
         folder.mkdir(parents=True, exist_ok=True)
         self.log, self.access_log = folder / "gunicorn.log", folder / "access.log"
-        environment = {**os.environ, "NEWSREEL_LIBRARY": str(library),
+        environment = {"NEWSREEL_SITE_URL": f"http://{EXAMPLE_SERVER_NAME}", **os.environ,
+                       "NEWSREEL_LIBRARY": str(library),
                        "NEWSREEL_BIND": f"127.0.0.1:{port}", "NEWSREEL_ERROR_LOG": str(self.log),
                        "NEWSREEL_ACCESS_LOG": str(self.access_log), **(env or {})}
         # Messages from before gunicorn sets up its log (a bad setting) go to the same file.
