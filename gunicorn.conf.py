@@ -31,9 +31,17 @@ loglevel = server_setting("NEWSREEL_LOG_LEVEL")
 # Time taken in microseconds (%(D)s) after the usual combined format.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
 
-# The same limits the app checks itself (web/headers.py).
-limit_request_line = 4094
-limit_request_fields = 100
+# As large as nginx's (large_client_header_buffers 8k in deploy/nginx.conf), so a
+# request nginx passes reaches the app, whose own limits (web/headers.py) answer
+# with the site's 400 page, not gunicorn's bare one; 8190 is gunicorn's maximum.
+limit_request_line = 8190
 limit_request_field_size = 8190
+# Above the app's MAX_HEADERS (100), so a request with too many headers gets the
+# site's 400 page; still a bound on what one request may make a worker hold.
+limit_request_fields = 1000
+# Only nginx (deploy/proxy.conf) is believed, and only for the scheme it sets:
+# no client's X-Forwarded-Ssl / -Protocol, nor a SCRIPT_NAME or PATH_INFO header.
 forwarded_allow_ips = server_setting("NEWSREEL_FORWARDED_ALLOW_IPS")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
+forwarder_headers = ""
 raw_env = ["NEWSREEL_ENV=production"]

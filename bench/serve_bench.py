@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deploy.servers import Gunicorn, Nginx, Site, free_port  # noqa: E402  (path set up above)
+from deploy.servers import EXAMPLE_SERVER_NAME, Gunicorn, Nginx, Site, free_port  # noqa: E402  (path set up above)
 
 ARTICLE = "/articles/night-ferry-returns"
 MEGABYTE = 1_048_576
@@ -51,7 +51,9 @@ BARE_PAGE = Path(os.environ["BENCH_PAGE"]).read_bytes() if os.environ.get("BENCH
 
 def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> dict:
     """Run wrk once; return requests/s, p99 in ms, and errors plus non-2xx/3xx responses."""
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
+    # nginx and the app answer only the site's name (deploy/nginx.conf, SITE_URL).
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+            "-H", f"Host: {EXAMPLE_SERVER_NAME}"]
     if header:
         argv += ["-H", header]
     output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -121,8 +123,9 @@ def main() -> None:
                     Nginx(handoff_site, folder / "nginx-handoff") as nginx_handoff:
                 for server in (nginx, nginx_handoff):
                     server.wait_until_serving()
-                # The page as nginx's clients get it (its absolute links name nginx's address).
-                with urllib.request.urlopen(nginx.url + ARTICLE) as response:
+                # The page as nginx's clients get it (its absolute links name the site).
+                request = urllib.request.Request(nginx.url + ARTICLE, headers={"Host": EXAMPLE_SERVER_NAME})
+                with urllib.request.urlopen(request) as response:
                     (copies / "page.html").write_bytes(response.read())
                 with Gunicorn(library, folder / "gunicorn-bare", app="bench.serve_bench:bare_page_app",
                               env={"BENCH_PAGE": str(copies / "page.html")}) as bare:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 # The example's site values, as deploy/nginx.conf lists them.
+EXAMPLE_SERVER_NAME = "news.example"
 EXAMPLE_LISTEN = "127.0.0.1:8080"
 EXAMPLE_UPSTREAM = "127.0.0.1:8000"
 EXAMPLE_APP = "/srv/newsreel/app"
@@ -37,13 +39,14 @@ class ServerError(RuntimeError):
 
 @dataclass(frozen=True)
 class Site:
-    """The values of one site: nginx's address, gunicorn's, the checkout and the library."""
+    """The values of one site: nginx's address, gunicorn's, the checkout, the library and the site's name."""
 
     listen: str
     upstream: str
     app_root: Path
     library: Path
     media: str = "direct"
+    server_name: str = EXAMPLE_SERVER_NAME
 
 
 def render_nginx_config(site: Site, conf_dir: Path, user: str | None = None) -> Path:
@@ -52,7 +55,7 @@ def render_nginx_config(site: Site, conf_dir: Path, user: str | None = None) -> 
     :raises ServerError: an example value is missing, so the example changed and this did not.
     """
     conf_dir.mkdir(parents=True, exist_ok=True)
-    replacements = {EXAMPLE_LISTEN: site.listen, EXAMPLE_UPSTREAM: site.upstream,
+    replacements = {EXAMPLE_SERVER_NAME: site.server_name, EXAMPLE_LISTEN: site.listen, EXAMPLE_UPSTREAM: site.upstream,
                     EXAMPLE_APP: str(site.app_root), EXAMPLE_LIBRARY: str(site.library)}
     seen = set()
     for source in sorted(DEPLOY.glob("*.conf")):
@@ -92,6 +95,8 @@ class Server:
     process: subprocess.Popen
     log: Path
     url: str
+    # The Host to ask with: the site's name, which nginx and the app answer to.
+    host: str | None = None
 
     def __enter__(self):
         return self
@@ -114,7 +119,8 @@ class Server:
                 raise ServerError(f"{self.process.args[:3]} exited with {self.process.returncode}:\n"
                                   + self.log_tail())
             try:
-                with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                request = urllib.request.Request(self.url + path, headers={"Host": self.host} if self.host else {})
+                with urllib.request.urlopen(request, timeout=5) as response:
                     response.read()
                     return
             except urllib.error.HTTPError:
@@ -137,14 +143,17 @@ class Server:
 class Gunicorn(Server):
     """``gunicorn 'app:create_app()'`` from the checkout, so that it reads gunicorn.conf.py.
 
-    ``app`` names another WSGI app; ``command`` replaces the whole command line (bin/serve).
+    The app's SITE_URL is the example site's, http://news.example, unless ``env``
+    names another; ``wait_until_serving`` asks with its host. ``app`` names
+    another WSGI app; ``command`` replaces the whole command line (bin/serve).
     """
 
     def __init__(self, library: Path, folder: Path, env: dict | None = None, port: int = 0,
                  app: str = "app:create_app()", command: list[str] | None = None):
         folder.mkdir(parents=True, exist_ok=True)
         self.log, self.access_log = folder / "gunicorn.log", folder / "access.log"
-        environment = {**os.environ, "NEWSREEL_LIBRARY": str(library),
+        environment = {"NEWSREEL_SITE_URL": f"http://{EXAMPLE_SERVER_NAME}", **os.environ,
+                       "NEWSREEL_LIBRARY": str(library),
                        "NEWSREEL_BIND": f"127.0.0.1:{port}", "NEWSREEL_ERROR_LOG": str(self.log),
                        "NEWSREEL_ACCESS_LOG": str(self.access_log), **(env or {})}
         # Messages from before gunicorn sets up its log (a bad setting) go to the same file.
@@ -154,6 +163,7 @@ class Gunicorn(Server):
                                             stdout=early, stderr=early)
         self.port = self._listening_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.host = urllib.parse.urlsplit(environment.get("NEWSREEL_SITE_URL") or "").netloc or None
 
     def _listening_port(self, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
@@ -196,6 +206,7 @@ class Nginx(Server):
         self.log = prefix / "logs" / "error.log"
         self.prefix = prefix
         self.url = f"http://{site.listen}"
+        self.host = site.server_name
         self.process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(conf), "-e", str(self.log), "-g", "daemon off;"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

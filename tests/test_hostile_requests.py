@@ -72,7 +72,9 @@ def raw_get(client_or_port, target: str, headers: dict | None = None) -> tuple[i
     if isinstance(client_or_port, int):
         connection = http.client.HTTPConnection("127.0.0.1", client_or_port, timeout=30)
         try:
-            connection.putrequest("GET", target, skip_accept_encoding=True)
+            # A Host the caller names replaces the one http.client would add (two would be a 400).
+            skip_host = any(name.lower() == "host" for name in headers or {})
+            connection.putrequest("GET", target, skip_host=skip_host, skip_accept_encoding=True)
             for name, value in (headers or {}).items():
                 connection.putheader(name, value)
             connection.endheaders()

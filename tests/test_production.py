@@ -12,6 +12,7 @@ import re
 import runpy
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -34,11 +35,17 @@ from web.compression import negotiate
 ARTICLE = "/articles/night-ferry-returns"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEGABYTE = 1_048_576
+# The site's name in the examples: nginx's server_name and the app's SITE_URL.
+SITE_HOST = "news.example"
+SITE_URL = f"http://{SITE_HOST}"
 
 
 def get(url: str, **headers) -> tuple[int, dict, bytes]:
-    """GET a URL and return status, headers (repeated ones joined with ", ") and body."""
-    request = urllib.request.Request(url, headers=headers)
+    """GET a URL as the site (Host: news.example unless given) and return status, headers and body.
+
+    Repeated headers are joined with ", ".
+    """
+    request = urllib.request.Request(url, headers={"Host": SITE_HOST, **headers})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, _headers(response), response.read()
@@ -75,7 +82,8 @@ def site(tmp_path_factory, demo_library) -> dict:
 
 def start_gunicorn(site: dict, folder, **env) -> Gunicorn:
     server = Gunicorn(site["library"].root, folder, env={
-        "NEWSREEL_STATIC_FOLDER": str(site["static"]), "WEB_CONCURRENCY": "2", **env})
+        "NEWSREEL_STATIC_FOLDER": str(site["static"]), "NEWSREEL_SITE_URL": SITE_URL,
+        "WEB_CONCURRENCY": "2", **env})
     server.wait_until_serving()
     return server
 
@@ -140,7 +148,7 @@ def test_gunicorn_serves_pages_media_and_static_files(gunicorn, site):
 
 
 def test_bin_serve_starts_gunicorn_with_the_production_settings(site, tmp_path):
-    with Gunicorn(site["library"].root, tmp_path, env={"WEB_CONCURRENCY": "1"},
+    with Gunicorn(site["library"].root, tmp_path, env={"WEB_CONCURRENCY": "1", "NEWSREEL_SITE_URL": SITE_URL},
                   command=[str(ROOT / "bin" / "serve")]) as server:
         server.wait_until_serving()
         status, headers, _ = get(server.url + ARTICLE)
@@ -149,7 +157,8 @@ def test_bin_serve_starts_gunicorn_with_the_production_settings(site, tmp_path):
 
 
 def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
-    server = Gunicorn(site["library"].root, tmp_path, env={"FLASK_DEBUG": "1", "WEB_CONCURRENCY": "1"})
+    server = Gunicorn(site["library"].root, tmp_path, env={"FLASK_DEBUG": "1", "WEB_CONCURRENCY": "1",
+                                                            "NEWSREEL_SITE_URL": SITE_URL})
     assert server.process.wait(timeout=120) != 0
     assert "ProductionConfigError" in server.log.read_text(encoding="utf-8")
 
@@ -157,7 +166,7 @@ def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site, target):
     target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
-    status, body = raw_get(gunicorn.port, target)
+    status, body = raw_get(gunicorn.port, target, {"Host": SITE_HOST})
     assert status in (400, 404, 308)
     assert SECRET not in body and b"root:" not in body
 
@@ -165,9 +174,13 @@ def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site,
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_traversal_through_nginx_never_reaches_a_file_outside(fronted, site, target):
     target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
-    status, body = raw_get(int(fronted.nginx.url.rsplit(":", 1)[1]), target)
+    status, body = raw_get(port_of(fronted.nginx), target, {"Host": SITE_HOST})
     assert status in (400, 404, 308)
     assert SECRET not in body and b"root:" not in body
+
+
+def port_of(server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
 
 
 def security_headers_of(headers: dict) -> dict:
@@ -220,9 +233,7 @@ def test_nginx_micro_caches_pages_and_revalidates_them_with_the_etag(fronted):
     url = ARTICLE + f"?t=3&cache-test={fronted.media}"
     status, first, body = get(fronted.nginx.url + url)
     assert status == 200 and first["X-Cache-Status"] == "MISS"
-    # The page names its own address, so the app is asked under nginx's host name.
-    host = fronted.nginx.url.removeprefix("http://")
-    assert first["ETag"] == get(fronted.gunicorn.url + url, Host=host)[1]["ETag"]
+    assert first["ETag"] == get(fronted.gunicorn.url + url)[1]["ETag"]
     assert first["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert get(fronted.nginx.url + url)[1]["X-Cache-Status"] == "HIT"
     # Once the second is over nginx asks the app again, with the ETag it holds.
@@ -269,7 +280,7 @@ def wrk(url: str, seconds: int = 3, connections: int = 32, headers: tuple[str, .
     """Run wrk against a loopback URL and return requests/s, p99 text, errors and non-2xx/3xx count."""
     binary = require_tool("wrk")
     argv = [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "60s"]
-    for header in headers:
+    for header in (f"Host: {SITE_HOST}", *headers):
         argv += ["-H", header]
     result = subprocess.run([*argv, url], capture_output=True, text=True, timeout=seconds + 120, check=True)
     output = result.stdout
@@ -322,3 +333,167 @@ def test_graceful_reload_under_load_drops_no_request(site, tmp_path):
         assert results["errors"] == 0 and results["non_2xx_3xx"] == 0, results["output"]
         assert get(server.url + ARTICLE)[0] == 200
         assert "handling signal: hup" in server.log.read_text(encoding="utf-8").lower()
+
+
+def exchange(port: int, request: bytes) -> bytes:
+    """Send raw request bytes and return everything the server answers before it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def parse_response(raw: bytes) -> tuple[int, dict, bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = f"{headers[name.strip()]}, {value.strip()}" if name.strip() in headers \
+            else value.strip()
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize("host", [None, "", "other.example", "127.0.0.1", "a@b", "news.example.evil",
+                                  "évil.example", "xnews.example"])
+def test_nginx_answers_no_other_host(fronted, host):
+    # Only the named site gets pages; any other Host, or none at all, gets no answer (444).
+    request = b"GET / HTTP/1.0\r\n" if host is None else f"GET / HTTP/1.1\r\nHost: {host}\r\n".encode()
+    raw = exchange(port_of(fronted.nginx), request + b"Connection: close\r\n\r\n")
+    if raw:  # nginx refuses a Host it cannot parse with its own 400 page, before choosing a server
+        status, headers, body = parse_response(raw)
+        assert status == 400 and b"<main" not in body
+        assert security_headers_of(headers)["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_a_request_without_host_reaches_no_page_and_pages_name_only_the_site(fronted):
+    assert exchange(port_of(fronted.nginx), b"GET " + ARTICLE.encode() + b" HTTP/1.0\r\n\r\n") == b""
+    # nginx answers for its name on any port and in any case, and tells the app only the name.
+    for host in (SITE_HOST, f"{SITE_HOST}:{port_of(fronted.nginx)}", "NEWS.EXAMPLE", f"{SITE_HOST}:99999",
+                 f"{SITE_HOST}."):
+        status, _, body = get(fronted.nginx.url + ARTICLE + "?t=5", Host=host)
+        assert status == 200
+        canonical = BeautifulSoup(body, "html.parser").find("link", rel="canonical")["href"]
+        assert canonical == f"{SITE_URL}{ARTICLE}?t=5" or canonical == f"{SITE_URL}{ARTICLE}"
+        assert f":{fronted.gunicorn.port}".encode() not in body and b"127.0.0.1" not in body
+    # The micro-cache keys pages by the site's name, never by an empty or client-chosen Host.
+    keys = [path.read_bytes().split(b"\nKEY: ", 1)[1].split(b"\n", 1)[0]
+            for path in (fronted.nginx.prefix / "tmp" / "pages").rglob("*") if path.is_file()]
+    assert keys and all(key.startswith(f"http://{SITE_HOST}/".encode()) for key in keys), keys
+
+
+def nginx_errors(fronted) -> dict[str, bytes]:
+    """Requests nginx refuses itself, without asking the app."""
+    long_header = "X-Padding: " + "a" * 9000
+    return {
+        "400 header too large": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\n{long_header}\r\n\r\n".encode(),
+        "400 two hosts": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "400 bad request line": f"GET /\x01 HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "413 body too large": (f"POST / HTTP/1.1\r\nHost: {SITE_HOST}\r\nContent-Length: 20000\r\n"
+                               "Connection: close\r\n\r\n").encode() + b"x" * 20000,
+        "414 request line too long": f"GET /{'a' * 9000} HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
+        "404 internal location": (f"GET /_newsreel/media/x.mp4 HTTP/1.1\r\nHost: {SITE_HOST}\r\n"
+                                  "Connection: close\r\n\r\n").encode(),
+    }
+
+
+@pytest.mark.parametrize("case", ["400 header too large", "400 two hosts", "400 bad request line",
+                                  "413 body too large", "414 request line too long", "404 internal location"])
+def test_nginx_error_pages_carry_the_security_headers(fronted, case):
+    status, headers, _ = parse_response(exchange(port_of(fronted.nginx), nginx_errors(fronted)[case]))
+    assert status == int(case.split()[0])
+    assert security_headers_of(headers) == {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY", "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()"}
+
+
+@pytest.mark.parametrize("path", [ARTICLE, "/embed/night-ferry-returns", "/", "/search?q=ferry",
+                                  "/articles/no-such-story", "/.env", "/media/not-a-name.exe"])
+def test_nginx_passes_the_apps_own_security_headers_once(fronted, path):
+    # The app's headers, not nginx's fallback: an embed's CSP names who may frame it.
+    direct = security_headers_of(get(fronted.gunicorn.url + path)[1])
+    assert direct["Content-Security-Policy"]
+    for _ in range(2):  # a miss, then from the micro-cache
+        assert security_headers_of(get(fronted.nginx.url + path)[1]) == direct
+
+
+def target_of_length(length: int, in_query: bool) -> str:
+    """Return a target whose request line ("GET <target> HTTP/1.1") is ``length`` bytes long."""
+    start = ARTICLE + "?t=1&pad=" if in_query else "/articles/"
+    return start + "a" * (length - len(f"GET {start} HTTP/1.1"))
+
+
+@pytest.mark.parametrize("in_query", [True, False], ids=["query", "path"])
+@pytest.mark.parametrize("length", [4000, 4094, 4095, 4200, 8000, 8190, 8191, 8300, 17000])
+def test_long_request_lines_get_a_page_with_the_security_headers(fronted, length, in_query):
+    # The app's page (400 for a long query, 404 for an unknown path) or nginx's 414,
+    # never gunicorn's bare "Request Line is too large"; gunicorn takes what nginx passes.
+    target = target_of_length(length, in_query)
+    servers = [fronted.nginx] + ([fronted.gunicorn] if length <= 8190 else [])
+    for server in servers:
+        status, headers, body = parse_response(exchange(port_of(server), (
+            f"GET {target} HTTP/1.1\r\nHost: {SITE_HOST}\r\nConnection: close\r\n\r\n").encode()))
+        assert b"too large" not in body and status in (400, 404, 414), (server.url, status, body[:200])
+        assert headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY
+        assert headers.get("X-Frame-Options") == "DENY"
+        if status != 414:
+            assert b"<main" in body  # the site's own error page
+
+
+@pytest.mark.parametrize("count", [101, 120, 900])
+def test_many_headers_get_the_sites_400_page(fronted, count):
+    headers = "".join(f"X-Header-{n}: x\r\n" for n in range(count))
+    for server in (fronted.nginx, fronted.gunicorn):
+        status, got, body = parse_response(exchange(port_of(server), (
+            f"GET {ARTICLE}?t=1&headers={count} HTTP/1.1\r\nHost: {SITE_HOST}\r\n{headers}"
+            "Connection: close\r\n\r\n").encode()))
+        assert status == 400 and b"<main" in body, (server.url, status, body[:200])
+        assert got["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_nginx_marks_static_files_immutable_only_for_their_current_hash(fronted):
+    page = BeautifulSoup(get(fronted.nginx.url + "/")[2], "html.parser")
+    current = page.find("link", rel="stylesheet")["href"]
+    assert get(fronted.nginx.url + current)[1]["Cache-Control"] == IMMUTABLE
+    for version in ("000000000000", "garbage", "1", current.rsplit("=", 1)[1] + "0"):
+        for _ in range(2):  # a miss, then from the micro-cache
+            status, headers, body = get(f"{fronted.nginx.url}/static/css/app.css?v={version}")
+            assert status == 200 and headers["Cache-Control"] == "no-cache", version
+            assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.parametrize("name, value", [
+    ("X-Forwarded-Ssl", "on"), ("X-Forwarded-Protocol", "https"), ("X-Forwarded-Protocol", "ssl"),
+    ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "evil.example"), ("X-Forwarded-Prefix", "/evil"),
+    ("X-Forwarded-Port", "444"), ("Forwarded", "for=1.2.3.4;host=evil.example;proto=https"),
+    ("X-Real-IP", "1.2.3.4"), ("SCRIPT_NAME", "/evil"), ("Script-Name", "/evil"),
+])
+def test_client_forwarded_headers_change_nothing_through_nginx(fronted, name, value):
+    # A query of its own, so the request reaches the app instead of the micro-cache.
+    url = f"{fronted.nginx.url}{ARTICLE}?t=6&forwarded-test={name}-{value}-{fronted.media}"
+    status, headers, body = get(url, **{name: value})
+    assert status == 200 and headers["X-Cache-Status"] == "MISS"
+    assert b"evil" not in body and b"https://" + SITE_HOST.encode() not in body
+
+
+@pytest.mark.parametrize("name, value", [("SCRIPT_NAME", "/evil"), ("PATH_INFO", "/evil"),
+                                         ("X-Forwarded-Ssl", "on"), ("X-Forwarded-Protocol", "ssl")])
+def test_gunicorn_believes_no_client_header_but_the_scheme_from_nginx(gunicorn, name, value):
+    status, _, plain = get(gunicorn.url + ARTICLE)
+    status, _, body = get(gunicorn.url + ARTICLE, **{name: value})
+    assert status == 200 and body == plain and b"/evil" not in body
+
+
+def test_gunicorn_takes_the_scheme_from_x_forwarded_proto(gunicorn):
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["secure_scheme_headers"] == {"X-FORWARDED-PROTO": "https"}
+    assert settings["forwarder_headers"] == ""
+
+
+def test_a_media_name_with_a_trailing_newline_is_not_a_file(fronted, site):
+    status, headers, body = get(f"{fronted.nginx.url}/media/{site['clip'].name}%0A")
+    assert status == 404 and b"Page not found" in body
+    assert not body.startswith(site["clip"].read_bytes()[:64])
