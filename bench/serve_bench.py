@@ -37,6 +37,10 @@ from deploy.servers import Gunicorn, Nginx, Site, free_port  # noqa: E402  (path
 
 ARTICLE = "/articles/night-ferry-returns"
 MEGABYTE = 1_048_576
+# The production set-up answers its own name only: every server gets the site's
+# address and every request says it is for the site, as browsers' would.
+SITE_HOST = "news.example"
+SITE_ENV = {"NEWSREEL_SITE_URL": f"http://{SITE_HOST}"}
 
 
 def bare_page_app(environ, start_response):
@@ -51,7 +55,8 @@ BARE_PAGE = Path(os.environ["BENCH_PAGE"]).read_bytes() if os.environ.get("BENCH
 
 def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> dict:
     """Run wrk once; return requests/s, p99 in ms, and errors plus non-2xx/3xx responses."""
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+            "-H", f"Host: {SITE_HOST}"]
     if header:
         argv += ["-H", header]
     output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -109,9 +114,9 @@ def main() -> None:
         shutil.copy(clip, copies / "clip.mp4")
 
         results = {}
-        with Gunicorn(library, folder / "gunicorn") as app_server, \
-                Gunicorn(library, folder / "gunicorn-handoff", env={"NEWSREEL_MEDIA_HANDOFF": "nginx"}) \
-                as handoff_server:
+        with Gunicorn(library, folder / "gunicorn", env=SITE_ENV) as app_server, \
+                Gunicorn(library, folder / "gunicorn-handoff",
+                         env={**SITE_ENV, "NEWSREEL_MEDIA_HANDOFF": "nginx"}) as handoff_server:
             for server in (app_server, handoff_server):
                 server.wait_until_serving(ARTICLE)
             nginx_site = Site(f"127.0.0.1:{free_port()}", f"127.0.0.1:{app_server.port}", app_root, library)
@@ -121,8 +126,9 @@ def main() -> None:
                     Nginx(handoff_site, folder / "nginx-handoff") as nginx_handoff:
                 for server in (nginx, nginx_handoff):
                     server.wait_until_serving()
-                # The page as nginx's clients get it (its absolute links name nginx's address).
-                with urllib.request.urlopen(nginx.url + ARTICLE) as response:
+                # The page as nginx's clients get it (its absolute links name the site).
+                request = urllib.request.Request(nginx.url + ARTICLE, headers={"Host": SITE_HOST})
+                with urllib.request.urlopen(request) as response:
                     (copies / "page.html").write_bytes(response.read())
                 with Gunicorn(library, folder / "gunicorn-bare", app="bench.serve_bench:bare_page_app",
                               env={"BENCH_PAGE": str(copies / "page.html")}) as bare:

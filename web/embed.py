@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from articles import present
 from articles.document import Rendition, StoredArticle, StoredVideo
 from web.caching import cached_page
-from web.common import external_media_url, library, media_url
+from web.common import absolute_media_url, absolute_url, library, media_url
 from web.pages import start_time
 
 DEFAULT_WIDTH = 640
@@ -61,18 +61,18 @@ def oembed():
     article = row.document
     video = article.video
     width, height = frame_size(video, maxwidth, maxheight)
-    src = url_for("embed", slug=row.slug, _external=True)
+    src = absolute_url("embed", slug=row.slug)
     data = {
         "version": "1.0", "type": "rich" if video.kind == "audio" else "video",
         "title": article.title,
         "provider_name": current_app.config["SITE_NAME"],
-        "provider_url": url_for("index", _external=True),
+        "provider_url": absolute_url("index"),
         "html": str(IFRAME.format(src, video.title, width, height)),
         "width": width, "height": height,
     }
     thumbnail = pick_thumbnail(article, maxwidth, maxheight)
     if thumbnail:
-        data.update(thumbnail_url=external_media_url(thumbnail.src),
+        data.update(thumbnail_url=absolute_media_url(thumbnail.src),
                     thumbnail_width=thumbnail.width, thumbnail_height=thumbnail.height)
     return jsonify(data)
 
@@ -88,9 +88,11 @@ def dimension(name: str) -> int | None:
 
 
 def article_slug(url: str) -> str | None:
-    """Return the slug of an article URL on this host, else None."""
+    """Return the slug of an article URL of this site (SITE_URL's host, else the request's), else None."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
+    site = current_app.config["SITE_URL"]
+    ours = {request.host.lower(), urlsplit(site).netloc} if site else {request.host.lower()}
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in ours:
         return None
     try:
         endpoint, args = current_app.url_map.bind(request.host).match(parts.path, method="GET")
