@@ -31,6 +31,14 @@ def register(app: Flask) -> None:
     """Add ``/embed/<slug>`` (endpoint ``embed``) and ``/oembed`` (endpoint ``oembed``)."""
     app.add_url_rule("/embed/<slug>", "embed", embed, methods=["GET"])
     app.add_url_rule("/oembed", "oembed", oembed, methods=["GET"])
+    app.after_request(share_oembed)
+
+
+def share_oembed(response):
+    """Let scripts of any site read /oembed's answers, errors included; it is public and takes no cookies."""
+    if request.path == "/oembed":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @cached_page("t")
