@@ -23,6 +23,10 @@ CHROME_HEIGHT = 340
 AUDIO_HEIGHT = 60
 MAX_DIMENSION = 10_000
 MAX_URL_CHARS = 2048
+# Consumers (a partner's server, or its visitors' browsers now that scripts may
+# read it) ask for the same description again and again; a title or poster
+# changed by an ingest may show for five minutes, then the ETag revalidates.
+OEMBED_CACHE_CONTROL = "public, max-age=300"
 IFRAME = Markup('<iframe src="{}" title="{}" width="{}" height="{}" loading="lazy"'
                 ' allowfullscreen></iframe>')
 
@@ -82,7 +86,9 @@ def oembed():
     if thumbnail:
         data.update(thumbnail_url=absolute_media_url(thumbnail.src),
                     thumbnail_width=thumbnail.width, thumbnail_height=thumbnail.height)
-    return jsonify(data)
+    response = jsonify(data)
+    response.headers["Cache-Control"] = OEMBED_CACHE_CONTROL
+    return response
 
 
 def dimension(name: str) -> int | None:
