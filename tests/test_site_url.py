@@ -117,8 +117,7 @@ def test_other_hosts_get_the_sites_400_page_and_are_never_cached(site, host):
         assert response.headers["Cache-Control"] == "no-store"
     # the page cache holds the pages of the site's own name only
     assert get(client, ARTICLE, "news.example").status_code == 200
-    cache = page_cache(site)
-    assert cache._pages and {key[1] for key in cache._pages} == {"news.example"}
+    assert len(page_cache(site)._pages) == 1
 
 
 def test_media_of_other_hosts_is_refused_too(site, demo_library):
@@ -225,3 +224,20 @@ def test_a_malformed_site_url_is_refused_with_one_line(value):
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert "SiteUrlError" in last and "SITE_URL" in last
+
+
+def test_with_site_url_each_page_is_cached_once_whatever_host_and_port_are_sent(site):
+    # Ports are not compared with the site's host names, and pages no longer depend on
+    # the Host: a new port or alias must not be a new copy of the page to render and keep.
+    client = site.test_client()
+    hosts = ["news.example", "alias.example", *(f"news.example:{port}" for port in range(8000, 8020))]
+    bodies = {get(client, ARTICLE, host).data for host in hosts}
+    assert len(bodies) == 1
+    assert len(page_cache(site)._pages) == 1
+
+
+def test_without_site_url_pages_are_cached_per_host(app):
+    client = app.test_client()
+    for host in ("localhost", "dev.example:5000"):
+        assert get(client, ARTICLE, host).status_code == 200
+    assert len(page_cache(app)._pages) == 2

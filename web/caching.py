@@ -206,8 +206,11 @@ class PageCache:
         if args is None:
             return None
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True) if args else {}
-        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
-                environ.get("SCRIPT_NAME", ""), path, tuple(tuple(query.get(a, ())) for a in args))
+        # With SITE_URL, pages name the site whatever Host was sent (web.common.absolute_url).
+        site = self.flask_app.config["SITE_URL"]
+        origin = (site,) if site else (environ.get("wsgi.url_scheme"),
+                                       environ.get("HTTP_HOST") or environ.get("SERVER_NAME"))
+        return (*origin, environ.get("SCRIPT_NAME", ""), path, tuple(tuple(query.get(a, ())) for a in args))
 
     def _view_args(self, environ) -> tuple[str, ...] | None:
         try:
