@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import pytest
 
 from app import create_app
+from web.headers import FrameAncestorsError
 from web.settings import APP_DEFAULTS
 
 ARTICLE = "/articles/night-ferry-returns"
@@ -51,7 +52,7 @@ def test_a_list_restricts_who_may_frame_embeds(demo_library):
 @pytest.mark.parametrize("value", ["", "'self'; script-src *", "https://a.example, https://b.example",
                                    "https://a.example\r\nX-Evil: 1"])
 def test_a_value_that_is_not_one_source_list_is_refused(demo_library, value):
-    with pytest.raises(ValueError, match="EMBED_FRAME_ANCESTORS"):
+    with pytest.raises(FrameAncestorsError, match="EMBED_FRAME_ANCESTORS"):
         create_app({"TESTING": True, "LIBRARY": str(demo_library.root), "EMBED_FRAME_ANCESTORS": value})
 
 

@@ -29,13 +29,18 @@ UNTRUSTED_HOST = "This site does not answer to that host name."
 
 
 class SiteUrlError(WebError, ValueError):
-    """SITE_URL is not an http(s) address of a host alone, or EMBED_FRAME_ANCESTORS is not a source list."""
+    """SITE_URL is not an http(s) address of a host alone."""
+
+
+class FrameAncestorsError(WebError, ValueError):
+    """EMBED_FRAME_ANCESTORS is not one CSP source list."""
 
 
 def register(app: Flask) -> None:
     """Check the site's address, refuse bad requests before any view runs, and add the security headers.
 
-    :raises SiteUrlError: SITE_URL or EMBED_FRAME_ANCESTORS cannot be used.
+    :raises SiteUrlError: SITE_URL cannot be used.
+    :raises FrameAncestorsError: EMBED_FRAME_ANCESTORS cannot be used.
     """
     configure_site(app.config)
     app.before_request(_refuse_bad_requests)
@@ -48,11 +53,13 @@ def configure_site(config) -> None:
     Flask refuses hosts outside TRUSTED_HOSTS itself; with the site's own host
     in that list, it and ``request_problem`` answer the same hosts.
 
-    :raises SiteUrlError: SITE_URL or EMBED_FRAME_ANCESTORS cannot be used.
+    :raises SiteUrlError: SITE_URL cannot be used.
+    :raises FrameAncestorsError: EMBED_FRAME_ANCESTORS cannot be used.
     """
     ancestors = config["EMBED_FRAME_ANCESTORS"]
     if not ancestors or not isinstance(ancestors, str) or re.search(r"[;,\x00-\x1f\x7f]", ancestors):
-        raise SiteUrlError(f"EMBED_FRAME_ANCESTORS must be one CSP source list such as "
+        # A ";" would end the directive and start another one in the policy.
+        raise FrameAncestorsError(f"EMBED_FRAME_ANCESTORS must be one CSP source list such as "
                            f"'https://partner.example https://other.example', not {ancestors!r}")
     value = config["SITE_URL"]
     if not value:
