@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, make_response, render_template
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from cli.main import cli as media_cli
 from web import caching, embed, feeds, headers, pages, search, settings, static
 from web import media as media_views
-from web.headers import CONTENT_SECURITY_POLICY
+from web.common import absolute_url
+from web.headers import CONTENT_SECURITY_POLICY, ERROR_CACHE_CONTROL
 
 __all__ = ["CONTENT_SECURITY_POLICY", "ProductionConfigError", "create_app", "in_production"]
 
@@ -27,16 +29,36 @@ def in_production() -> bool:
             or os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"))
 
 
+class NewsreelFlask(Flask):
+    """Flask, answering a Host outside TRUSTED_HOSTS with the site's 400 page."""
+
+    def create_url_adapter(self, request):
+        """Return Flask's URL adapter; for an untrusted Host, one bound to the site's own name.
+
+        Flask leaves such a request without an adapter, so its error page could
+        not build a single link; ``web.headers`` refuses the request with a 400.
+        """
+        try:
+            return super().create_url_adapter(request)
+        except SecurityError:
+            site = self.config["SITE_URL"]
+            name = urlsplit(site).netloc if site else "localhost"
+            request.host = name
+            return self.url_map.bind(name, script_name=request.root_path or None,
+                                     url_scheme=request.scheme, path_info=request.path)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app; ``test_config`` overrides settings such as ``LIBRARY``.
 
     Settings also come from ``NEWSREEL_*`` environment variables
     (``NEWSREEL_MEDIA_HANDOFF=nginx`` sets ``MEDIA_HANDOFF``).
 
-    :raises ProductionConfigError: debug or testing mode in production.
+    :raises ProductionConfigError: debug or testing mode, or no SITE_URL, in production.
+    :raises SiteUrlError: SITE_URL is not an http(s) address of a host.
     """
     # The static route is web.static's, which hashes URLs and answers ranges.
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = NewsreelFlask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_mapping(settings.app_defaults())
     app.config.from_prefixed_env("NEWSREEL")
     if test_config:
@@ -45,9 +67,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ProductionConfigError(
             "debug and testing mode are for development only: unset FLASK_DEBUG / DEBUG / TESTING "
             "(NEWSREEL_ENV is production or the app runs under gunicorn)")
+    if in_production() and not app.config["SITE_URL"]:
+        raise ProductionConfigError(
+            "set NEWSREEL_SITE_URL to the site's public address, e.g. https://news.example: in production "
+            "absolute URLs and the host names answered come from it, never from a client's Host header")
     # A missing template variable is a bug, never an empty string on the page.
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["fail"] = _template_fail
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.cli.add_command(media_cli, "media")
 
     headers.register(app)
@@ -62,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        response.headers["Cache-Control"] = ERROR_CACHE_CONTROL
         return response
 
     caching.register(app)

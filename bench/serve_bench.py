@@ -112,8 +112,8 @@ def main() -> None:
 
         results = {}
         with Gunicorn(library, folder / "gunicorn") as app_server, \
-                Gunicorn(library, folder / "gunicorn-handoff", env={"NEWSREEL_MEDIA_HANDOFF": "nginx"}) \
-                as handoff_server:
+                Gunicorn(library, folder / "gunicorn-handoff",
+                         env={"NEWSREEL_MEDIA_HANDOFF": "nginx"}) as handoff_server:
             for server in (app_server, handoff_server):
                 server.wait_until_serving(ARTICLE)
             nginx_site = Site(f"127.0.0.1:{free_port()}", f"127.0.0.1:{app_server.port}", app_root, library)

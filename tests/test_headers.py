@@ -148,3 +148,52 @@ def nginx_headers() -> dict[str, str]:
 def test_the_nginx_example_sends_the_same_headers_as_the_app():
     app = create_app({"TESTING": True})
     assert nginx_headers() == security_headers("/media/x.mp4", app.config)
+
+
+def media_name(demo_library, suffix: str) -> str:
+    return next((demo_library.root / "media").glob(f"*{suffix}")).name
+
+
+@pytest.mark.parametrize("url, method, headers, status", [
+    ("/articles/no-such-story", "GET", {}, 404),
+    ("/media/0000000000000000.mp4", "GET", {}, 404),
+    ("/static/no-such.css", "HEAD", {}, 404),
+    ("/search?q=" + "x" * 300, "GET", {}, 400),
+    (ARTICLE + "?t=soon", "GET", {}, 400),
+    ("/oembed?url=http://localhost/articles/no-such-story", "GET", {}, 404),
+    ("/oembed?url=x&format=xml", "GET", {}, 501),
+    (ARTICLE, "POST", {}, 405),
+    (ARTICLE, "GET", {"If-Match": '"nothing"'}, 412),
+    ("{clip}", "GET", {"Range": "bytes=999999999-"}, 416),
+    ("/boom", "GET", {}, 500),
+])
+def test_error_pages_are_never_stored(demo_library, url, method, headers, status):
+    app = create_app({"LIBRARY": str(demo_library.root)})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    url = url.format(clip="/media/" + media_name(demo_library, ".mp4"))
+    with fetch(app.test_client(), url, method=method, **headers) as response:
+        assert response.status_code == status
+        # A cache that kept one would go on answering an error after the page exists.
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("url", ["/search", "/search?q=ferry", "/search?q=zeppelin"])
+def test_search_results_are_private_and_revalidated(client, url):
+    response = fetch(client, url)
+    assert response.status_code == 200
+    # They change with every ingest and name what a person looked for: no shared cache keeps them.
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    again = fetch(client, url, **{"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_oembed_may_be_reused_for_five_minutes(client):
+    url = "/oembed?url=http://localhost" + ARTICLE
+    response = fetch(client, url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert fetch(client, url, **{"If-None-Match": response.headers["ETag"]}).status_code == 304

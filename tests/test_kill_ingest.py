@@ -202,18 +202,19 @@ def test_the_site_keeps_serving_the_published_state_during_an_ingest(tmp_path, p
     library, bundle = published
     (bundle / "clip.mp4").unlink()
     os.link(slow_clip, bundle / "clip.mp4")
-    with Gunicorn(library.root, tmp_path / "gunicorn", env={"WEB_CONCURRENCY": "2"}) as server:
+    with Gunicorn(library.root, tmp_path / "gunicorn",
+                  env={"WEB_CONCURRENCY": "2", "NEWSREEL_SITE_URL": "http://news.example"}) as server:
         server.wait_until_serving()
         process = start(ingest_argv(bundle, library.root))
         served = 0
         while process.poll() is None:
             for path in ("/", "/articles/small-story"):
-                status, _, body = get(server.url + path)
+                status, _, body = get(server.url + path, Host="news.example")
                 assert status == 200
                 assert (b"A small story" in body) != (b"A changed story" in body)
             served += 1
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 0, stderr
         assert served > 0
-        status, _, body = get(server.url + "/articles/small-story")
+        status, _, body = get(server.url + "/articles/small-story", Host="news.example")
         assert status == 200 and b"A changed story" in body

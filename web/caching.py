@@ -195,8 +195,11 @@ class PageCache:
                     values.append(None if text is None else parse(text))
                 except ValueError:
                     return None
-        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
-                environ.get("SCRIPT_NAME", ""), path, tuple(values))
+        # With SITE_URL, pages name the site whatever Host was sent (web.common.absolute_url).
+        site = self.flask_app.config["SITE_URL"]
+        origin = (site,) if site else (environ.get("wsgi.url_scheme"),
+                                       environ.get("HTTP_HOST") or environ.get("SERVER_NAME"))
+        return (*origin, environ.get("SCRIPT_NAME", ""), path, tuple(values))
 
     def _view_args(self, environ) -> dict | None:
         try:

@@ -1,4 +1,4 @@
-"""What every view needs: the library and the URLs of media files."""
+"""What every view needs: the library, the URLs of media files and absolute URLs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,18 @@ def media_url(name: str) -> str:
     return url_for("media_file", name=name)
 
 
-def external_media_url(name: str) -> str:
-    """Return the absolute URL of a media file, for feeds, embeds and structured data."""
-    return url_for("media_file", name=name, _external=True)
+def absolute_url(endpoint: str, **values) -> str:
+    """Return the absolute URL of ``endpoint``, for links that leave the site: feeds, embeds, metadata.
+
+    It starts with SITE_URL when that is set; without it (development) it
+    names the host the request was sent to.
+    """
+    site = current_app.config["SITE_URL"]
+    if site is None:
+        return url_for(endpoint, **values, _external=True)
+    return site + url_for(endpoint, **values)
+
+
+def absolute_media_url(name: str) -> str:
+    """Return the absolute URL of a media file in the library."""
+    return absolute_url("media_file", name=name)

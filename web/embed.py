@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from articles import present
 from articles.document import Rendition, StoredArticle, StoredVideo
 from web.caching import cached_page
-from web.common import external_media_url, library, media_url
+from web.common import absolute_media_url, absolute_url, library, media_url
 from web.pages import start_time
 
 DEFAULT_WIDTH = 640
@@ -23,6 +23,10 @@ CHROME_HEIGHT = 340
 AUDIO_HEIGHT = 60
 MAX_DIMENSION = 10_000
 MAX_URL_CHARS = 2048
+# Consumers (a partner's server, or its visitors' browsers now that scripts may
+# read it) ask for the same description again and again; a title or poster
+# changed by an ingest may show for five minutes, then the ETag revalidates.
+OEMBED_CACHE_CONTROL = "public, max-age=300"
 IFRAME = Markup('<iframe src="{}" title="{}" width="{}" height="{}" loading="lazy"'
                 ' allowfullscreen></iframe>')
 
@@ -31,6 +35,14 @@ def register(app: Flask) -> None:
     """Add ``/embed/<slug>`` (endpoint ``embed``) and ``/oembed`` (endpoint ``oembed``)."""
     app.add_url_rule("/embed/<slug>", "embed", embed, methods=["GET"])
     app.add_url_rule("/oembed", "oembed", oembed, methods=["GET"])
+    app.after_request(share_oembed)
+
+
+def share_oembed(response):
+    """Let scripts of any site read /oembed's answers, errors included; it is public and takes no cookies."""
+    if request.path == "/oembed":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @cached_page("t")
@@ -61,20 +73,22 @@ def oembed():
     article = row.document
     video = article.video
     width, height = frame_size(video, maxwidth, maxheight)
-    src = url_for("embed", slug=row.slug, _external=True)
+    src = absolute_url("embed", slug=row.slug)
     data = {
         "version": "1.0", "type": "rich" if video.kind == "audio" else "video",
         "title": article.title,
         "provider_name": current_app.config["SITE_NAME"],
-        "provider_url": url_for("index", _external=True),
+        "provider_url": absolute_url("index"),
         "html": str(IFRAME.format(src, video.title, width, height)),
         "width": width, "height": height,
     }
     thumbnail = pick_thumbnail(article, maxwidth, maxheight)
     if thumbnail:
-        data.update(thumbnail_url=external_media_url(thumbnail.src),
+        data.update(thumbnail_url=absolute_media_url(thumbnail.src),
                     thumbnail_width=thumbnail.width, thumbnail_height=thumbnail.height)
-    return jsonify(data)
+    response = jsonify(data)
+    response.headers["Cache-Control"] = OEMBED_CACHE_CONTROL
+    return response
 
 
 def dimension(name: str) -> int | None:
@@ -88,9 +102,11 @@ def dimension(name: str) -> int | None:
 
 
 def article_slug(url: str) -> str | None:
-    """Return the slug of an article URL on this host, else None."""
+    """Return the slug of an article URL of this site (SITE_URL's host, else the request's), else None."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
+    site = current_app.config["SITE_URL"]
+    ours = {request.host.lower(), urlsplit(site).netloc} if site else {request.host.lower()}
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in ours:
         return None
     try:
         endpoint, args = current_app.url_map.bind(request.host).match(parts.path, method="GET")

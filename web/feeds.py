@@ -6,12 +6,12 @@ import datetime as dt
 import email.utils
 import xml.etree.ElementTree as ET
 
-from flask import Flask, Response, current_app, url_for
+from flask import Flask, Response, current_app
 
 from articles.document import StoredArticle, StoredImage, StoredParagraph, StoredVideo
 from captions.timecodes import format_timestamp
 from web.caching import cached_page
-from web.common import external_media_url, library
+from web.common import absolute_media_url, absolute_url, library
 
 MEDIA = "http://search.yahoo.com/mrss/"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -31,12 +31,12 @@ def feed():
     articles = sorted((row.document for row in library().articles()),
                       key=lambda article: moment(article.published), reverse=True)[:MAX_ITEMS]
     channel = {"title": current_app.config["SITE_NAME"],
-               "link": url_for("index", _external=True),
-               "self": url_for("feed", _external=True),
+               "link": absolute_url("index"),
+               "self": absolute_url("feed"),
                "description": "Accessible news: every clip with captions and a transcript."}
     body = build_feed(channel, articles,
-                      page_url=lambda slug: url_for("article", slug=slug, _external=True),
-                      media_url=external_media_url)
+                      page_url=lambda slug: absolute_url("article", slug=slug),
+                      media_url=absolute_media_url)
     return Response(body, mimetype="application/rss+xml")
 
 

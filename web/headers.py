@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, request
+from werkzeug.sansio.utils import host_is_trusted
+
+from web.errors import WebError
 
 _DIRECTIVES = (
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'",
@@ -20,12 +23,73 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Error pages describe one request at one moment: no cache keeps them.
+ERROR_CACHE_CONTROL = "no-store"
+UNTRUSTED_HOST = "This site does not answer to that host name."
+
+
+class SiteUrlError(WebError, ValueError):
+    """SITE_URL is not an http(s) address of a host alone."""
+
+
+class FrameAncestorsError(WebError, ValueError):
+    """EMBED_FRAME_ANCESTORS is not one CSP source list."""
 
 
 def register(app: Flask) -> None:
-    """Refuse bad requests before any view runs, and add the security headers to every response."""
+    """Check the site's address, refuse bad requests before any view runs, and add the security headers.
+
+    :raises SiteUrlError: SITE_URL cannot be used.
+    :raises FrameAncestorsError: EMBED_FRAME_ANCESTORS cannot be used.
+    """
+    configure_site(app.config)
     app.before_request(_refuse_bad_requests)
     app.after_request(add_security_headers)
+
+
+def configure_site(config) -> None:
+    """Normalise SITE_URL to ``scheme://host[:port]`` and add its host to TRUSTED_HOSTS.
+
+    Flask refuses hosts outside TRUSTED_HOSTS itself; with the site's own host
+    in that list, it and ``request_problem`` answer the same hosts.
+
+    :raises SiteUrlError: SITE_URL cannot be used.
+    :raises FrameAncestorsError: EMBED_FRAME_ANCESTORS cannot be used.
+    """
+    ancestors = config["EMBED_FRAME_ANCESTORS"]
+    if not ancestors or not isinstance(ancestors, str) or re.search(r"[;,\x00-\x1f\x7f]", ancestors):
+        # A ";" would end the directive and start another one in the policy.
+        raise FrameAncestorsError(f"EMBED_FRAME_ANCESTORS must be one CSP source list such as "
+                           f"'https://partner.example https://other.example', not {ancestors!r}")
+    value = config["SITE_URL"]
+    if not value:
+        config["SITE_URL"] = None
+        return
+    site = site_url(value)
+    config["SITE_URL"] = site
+    host = urlsplit(site).hostname
+    trusted = config["TRUSTED_HOSTS"]
+    if isinstance(trusted, str):
+        trusted = [trusted]
+    config["TRUSTED_HOSTS"] = [*(trusted or []), *([] if host in (trusted or []) else [host])]
+
+
+def site_url(value) -> str:
+    """Return SITE_URL as ``scheme://host[:port]`` in lower case.
+
+    :raises SiteUrlError: it is not an http or https address of a host alone.
+    """
+    problem = (f"SITE_URL (NEWSREEL_SITE_URL) must be the site's public address, scheme and host "
+               f"such as https://news.example, not {value!r}")
+    try:
+        parts = urlsplit(str(value).strip())
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        raise SiteUrlError(problem) from None
+    if (parts.scheme.lower() not in ("http", "https") or parts.path not in ("", "/") or parts.query
+            or parts.fragment or "@" in parts.netloc or not host_is_trusted(parts.netloc.lower())):
+        raise SiteUrlError(problem)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
 def security_headers(path: str, config) -> dict[str, str]:
@@ -72,6 +136,26 @@ def request_problem(environ: dict, config) -> str | None:
         return "The request has too many headers."
     if len(environ.get("HTTP_RANGE", "")) > config["MAX_RANGE_HEADER_BYTES"]:
         return "The Range header is too long."
+    return host_problem(environ, config["TRUSTED_HOSTS"])
+
+
+def host_problem(environ: dict, trusted: list[str] | None) -> str | None:
+    """Return why the request's Host cannot be answered, or None.
+
+    The checks are Werkzeug's, which Flask applies with TRUSTED_HOSTS: its host
+    name must be one of them (in any port) when they are set.
+    """
+    host = environ.get("HTTP_HOST")
+    if host is None:
+        if environ.get("SERVER_PROTOCOL") not in ("HTTP/1.0", "HTTP/0.9"):
+            # RFC 9112, 3.2: an HTTP/1.1 request without Host must be answered with 400.
+            return "The request has no Host header."
+        # Flask would take the server's own address instead, which is no name of the site.
+        return UNTRUSTED_HOST if trusted else None
+    if not host_is_trusted(host):
+        return "The Host header is not a valid host name."
+    if trusted and not host_is_trusted(host, trusted):
+        return UNTRUSTED_HOST
     return None
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request, url_for
+from flask import Flask, abort, render_template, request
 
 from articles import present
 from captions.timecodes import parse_seconds
 from web.caching import cached_page
-from web.common import external_media_url, library, media_url
+from web.common import absolute_media_url, absolute_url, library, media_url
 
 
 def register(app: Flask) -> None:
@@ -40,8 +40,8 @@ def article(slug: str):
         related = [present.teaser_model(r.document, media_url)
                    for r in lib.articles() if r.slug != slug][:3]
     structured = present.structured_data(
-        row.document, external_media_url, url_for("article", slug=slug, _external=True),
-        embed_url=url_for("embed", slug=slug, _external=True) if row.document.video else None)
+        row.document, absolute_media_url, absolute_url("article", slug=slug),
+        embed_url=absolute_url("embed", slug=slug) if row.document.video else None)
     return render_template("article.html", article=model, start=start, related=related,
                            structured=structured)
 

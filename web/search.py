@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, make_response, render_template, request
 
 from articles import present
 from articles.search import MAX_QUERY_CHARS, QueryTooLong, SearchIndexMissing
 from web.common import library
+
+# Results change with every ingest and name what a person looked for: browsers
+# may keep them and revalidate (ETag), shared caches may not keep them at all.
+SEARCH_CACHE_CONTROL = "private, no-cache"
 
 
 def register(app: Flask) -> None:
@@ -24,5 +28,7 @@ def search():
                                "Use fewer words and try again.")
     except SearchIndexMissing:
         abort(503, description="Search is not ready yet. Try again in a few minutes.")
-    return render_template("search.html", query=query.strip(),
-                           results=present.search_model(results))
+    response = make_response(render_template("search.html", query=query.strip(),
+                                             results=present.search_model(results)))
+    response.headers["Cache-Control"] = SEARCH_CACHE_CONTROL
+    return response

@@ -16,9 +16,20 @@ APP_DEFAULTS = {
     # The library folder (a database and media/); NEWSREEL_LIBRARY, else instance/library.
     "LIBRARY": None,
     "SITE_NAME": "Newsreel",
-    # Who may put /embed/ pages in a frame: a CSP source list. 'self' keeps
-    # embeds to this site until a newsroom names its partners' origins.
-    "EMBED_FRAME_ANCESTORS": "'self'",
+    # The site's public address, scheme and host (and port): https://news.example.
+    # Every absolute URL (canonical links, og:url, oEmbed, JSON-LD, the feed) starts
+    # with it, and requests for other host names get a 400. Required in production:
+    # without it those URLs would name whatever Host a client sends.
+    "SITE_URL": None,
+    # Flask's: further host names answered (aliases); SITE_URL's host is added to them.
+    # A name starting with "." also allows its subdomains. Ports are not compared.
+    "TRUSTED_HOSTS": None,
+    # Who may put /embed/ pages in a frame: a CSP source list. Embeds are public
+    # players, so by default any web page may. Scheme sources rather than *: before
+    # CSP 3, browsers matched * against the embed's own scheme only, refusing an
+    # https: embed on an http: page (or the reverse). A list of origins such as
+    # "https://partner.example https://*.partner.example" restricts them.
+    "EMBED_FRAME_ANCESTORS": "https: http:",
     # Strict-Transport-Security max-age; None sends no header (set it once the site is HTTPS only).
     "HSTS_SECONDS": None,
     "HSTS_INCLUDE_SUBDOMAINS": False,
