@@ -141,8 +141,12 @@ def run_python(code: str, **env) -> subprocess.CompletedProcess:
 
 
 def nginx_headers() -> dict[str, str]:
-    text = (ROOT / "deploy" / "security-headers.conf").read_text(encoding="utf-8")
-    return dict(re.findall(r'^add_header (\S+) "([^"]*)" always;$', text, re.MULTILINE))
+    """Return the headers nginx adds to its own responses: security-headers.conf's names, nginx.conf's values."""
+    names = (ROOT / "deploy" / "security-headers.conf").read_text(encoding="utf-8")
+    maps = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    values = dict(re.findall(r'map \$newsreel_sets_headers \$(\w+) \{\s*1\s+"([^"]*)";', maps))
+    return {name: values[variable]
+            for name, variable in re.findall(r"^add_header (\S+) \$(\w+) always;$", names, re.MULTILINE)}
 
 
 def test_the_nginx_example_sends_the_same_headers_as_the_app():

@@ -117,7 +117,7 @@ def test_other_hosts_get_the_sites_400_page_and_are_never_cached(site, host):
         assert response.headers["Cache-Control"] == "no-store"
     # the page cache holds the pages of the site's own name only
     assert get(client, ARTICLE, "news.example").status_code == 200
-    assert len(page_cache(site)._pages) == 1
+    assert len(page_cache(site).store.pages()) == 1
 
 
 def test_media_of_other_hosts_is_refused_too(site, demo_library):
@@ -142,7 +142,7 @@ def test_trusted_hosts_alone_refuse_other_hosts_with_the_400_page(demo_library):
 def page_cache(app):
     """Return the app's PageCache middleware."""
     layer = app.wsgi_app
-    while not hasattr(layer, "_pages"):
+    while not hasattr(layer, "store"):
         layer = layer.wsgi_app
     return layer
 
@@ -160,7 +160,7 @@ def test_invalid_hosts_get_a_400_with_or_without_site_url(demo_library, host, wi
         assert response.status_code == 400, (path, response.status_code)
         assert response.mimetype == "text/html"
         assert response.headers["Cache-Control"] == "no-store"
-    assert not page_cache(app)._pages
+    assert not page_cache(app).store.pages()
 
 
 def test_without_site_url_absolute_urls_follow_a_valid_host(app):
@@ -233,11 +233,11 @@ def test_with_site_url_each_page_is_cached_once_whatever_host_and_port_are_sent(
     hosts = ["news.example", "alias.example", *(f"news.example:{port}" for port in range(8000, 8020))]
     bodies = {get(client, ARTICLE, host).data for host in hosts}
     assert len(bodies) == 1
-    assert len(page_cache(site)._pages) == 1
+    assert len(page_cache(site).store.pages()) == 1
 
 
 def test_without_site_url_pages_are_cached_per_host(app):
     client = app.test_client()
     for host in ("localhost", "dev.example:5000"):
         assert get(client, ARTICLE, host).status_code == 200
-    assert len(page_cache(app)._pages) == 2
+    assert len(page_cache(app).store.pages()) == 2
