@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, make_response, render_template
+from flask import Flask, make_response, render_template, request
+from flask.globals import request_ctx
 from jinja2 import StrictUndefined
 from werkzeug.exceptions import HTTPException
 
@@ -57,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        _bind_urls_without_host(app)
         response = make_response(render_template("error.html", error=error), error.code)
         # What the error itself must say: Allow for 405, Content-Range for 416.
         for name, value in error.get_headers():
@@ -68,6 +71,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Outermost: media requests need neither Flask nor the page cache.
     media_views.serve_directly(app)
     return app
+
+
+def _bind_urls_without_host(app: Flask) -> None:
+    """Give the error page its links when the request's Host could not be used.
+
+    Werkzeug refuses a Host it cannot encode (BadHost), as Flask does one that
+    is not in TRUSTED_HOSTS; either leaves the request without URLs, and the
+    page that says 400 would fail with a 500. Its links never name that Host.
+    """
+    context = request_ctx._get_current_object()
+    if context.url_adapter is not None:
+        return
+    site = urlsplit(app.config.get("SITE_URL") or "")
+    context.url_adapter = app.url_map.bind(
+        site.netloc or app.config["SERVER_NAME"] or "localhost",
+        script_name=app.config["APPLICATION_ROOT"], url_scheme=site.scheme or request.scheme)
 
 
 def _template_fail(message: str):

@@ -87,9 +87,20 @@ def dimension(name: str) -> int | None:
     return int(value)
 
 
+def split_url(url: str):
+    """Return the parts of the ``?url=`` address; one that cannot be parsed is a 400."""
+    try:
+        parts = urlsplit(url)
+        # The port is read only when asked for: out of range, or not digits, it raises too.
+        parts.port  # noqa: B018
+    except ValueError:
+        abort(400, description="The address in ?url= is not a valid web address.")
+    return parts
+
+
 def article_slug(url: str) -> str | None:
     """Return the slug of an article URL on this host, else None."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
         return None
     try:
