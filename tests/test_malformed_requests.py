@@ -8,7 +8,7 @@ fails ``test_every_route_has_a_table_of_malformed_values``.
 from __future__ import annotations
 
 import gzip
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import brotli
 import pytest
@@ -193,3 +193,12 @@ def test_a_host_flask_does_not_trust_gets_the_400_page(demo_library):
     body = decoded(response)
     assert response.status_code == 400
     assert b'class="app-heading-xl"' in body and b"//evil.example" not in body
+
+
+@pytest.mark.parametrize("suffix", ["%0a", "%0d%0a", "%0d", "%00"])
+def test_a_media_name_with_a_trailing_newline_is_a_404(walker, demo_library, suffix):
+    _, client, media_name = walker
+    assert demo_library.media_path(media_name + unquote(suffix)) is None
+    response = client.get(f"/media/{media_name}{suffix}")
+    assert response.status_code == 404
+    assert b'class="app-heading-xl"' in decoded(response)
