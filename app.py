@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, make_response, render_template
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import BadHost, HTTPException, SecurityError
 
 from cli.main import cli as media_cli
 from web import caching, embed, feeds, headers, pages, search, settings, static
@@ -30,17 +30,18 @@ def in_production() -> bool:
 
 
 class NewsreelFlask(Flask):
-    """Flask, answering a Host outside TRUSTED_HOSTS with the site's 400 page."""
+    """Flask, answering a Host outside TRUSTED_HOSTS, or one Werkzeug cannot encode, with the site's 400 page."""
 
     def create_url_adapter(self, request):
         """Return Flask's URL adapter; for an untrusted Host, one bound to the site's own name.
 
-        Flask leaves such a request without an adapter, so its error page could
-        not build a single link; ``web.headers`` refuses the request with a 400.
+        Flask leaves such a request without an adapter (a label over 63 characters
+        fails Werkzeug's IDNA encoding the same way), so its error page could not
+        build a single link; ``web.headers`` refuses the request with a 400.
         """
         try:
             return super().create_url_adapter(request)
-        except SecurityError:
+        except (SecurityError, BadHost):
             site = self.config["SITE_URL"]
             name = urlsplit(site).netloc if site else "localhost"
             request.host = name

@@ -20,7 +20,8 @@ from captions.tracks import check_kind, check_language
 
 ARTICLE_FILE = "article.md"
 MAX_ARTICLE_BYTES = 1_000_000
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \A and \Z: "$" would also match before a final newline, and "story\n" is no slug.
+SLUG = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 CAPTION_SUFFIXES = {".vtt", ".srt", ".sbv"}
 
 
@@ -210,14 +211,14 @@ class _Fields:
         """Validate every field and return the Bundle."""
         data = self.data
         slug = self.text(data, "slug", required=False) or folder.name
-        if not SLUG.match(slug):
+        if not SLUG.fullmatch(slug):
             raise self.fail(f"slug '{slug}' must be lower-case letters, digits and hyphens",
                             *(("slug",) if "slug" in data else ()))
         language = self.text(data, "language", required=False) or "en"
         if not languages.is_language_tag(language):
             raise self.fail(f"'{language}' is not a language tag like 'en' or 'de-CH'", "language")
         related = data.get("related") or []
-        if not isinstance(related, list) or not all(isinstance(r, str) and SLUG.match(r) for r in related):
+        if not isinstance(related, list) or not all(isinstance(r, str) and SLUG.fullmatch(r) for r in related):
             raise self.fail("'related' must be a list of article slugs", "related")
         translations = self.translations(check_language(language), slug)
         top = data.get("top", False)
@@ -252,7 +253,7 @@ class _Fields:
                 raise self.fail(f"'{key}' in 'translations' is not a language tag like 'en' "
                                 "or 'de-CH'", "translations") from None
             where = ("translations", key)
-            if not isinstance(other, str) or not SLUG.match(other):
+            if not isinstance(other, str) or not SLUG.fullmatch(other):
                 raise self.fail(f"'translations.{key}' must be an article slug", *where)
             if other == slug:
                 raise self.fail(f"'translations.{key}' names this article itself", *where)

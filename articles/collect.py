@@ -171,7 +171,7 @@ def _referenced(library: Library) -> set[str]:
     stems = set()
     for row in rows:
         stems.update(found.group(1) for name in media_names(row.document)
-                     if (found := OUTPUT_NAME.match(name)))
+                     if (found := OUTPUT_NAME.fullmatch(name)))
     return stems
 
 
@@ -187,7 +187,7 @@ def _collect(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
             for entry in entries:
                 if not entry.is_file(follow_symlinks=False):
                     continue
-                output = OUTPUT_NAME.match(entry.name)
+                output = OUTPUT_NAME.fullmatch(entry.name)
                 if output is None and TEMPORARY_NAME.match(entry.name) is None:
                     continue  # not a name ingest writes: someone else's file
                 if output is not None and output.group(1) in referenced:

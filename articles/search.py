@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -19,7 +21,10 @@ from articles.errors import ArticleError
 
 # Bump when the table's columns, tokenizer or row contents change: the next
 # ingest then rebuilds the whole index from the stored articles.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
+# Indexes search can read until then: version 1 has the same columns and tokenizer,
+# only its text was not yet NFC, which stored text nearly always already is.
+READABLE_VERSIONS = ("1", INDEX_VERSION)
 TABLE = "search_text"
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -40,9 +45,6 @@ MARK_START, MARK_END = "\x02", "\x03"
 MARKS = (MARK_START, MARK_END)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
-# Letters and digits in any script; everything else separates terms, so no
-# character of the query can become FTS5 syntax.
-TERM = re.compile(r"[^\W_]+")
 
 
 class QueryTooLong(ArticleError, ValueError):
@@ -101,7 +103,25 @@ def query_terms(query: str) -> tuple[str, ...]:
     """
     if len(query) > MAX_QUERY_CHARS:
         raise QueryTooLong(f"a search can be at most {MAX_QUERY_CHARS} characters long")
-    return tuple(TERM.findall(query))[:MAX_TERMS]
+    return tuple(words(unicodedata.normalize("NFC", query)))[:MAX_TERMS]
+
+
+def words(text: str) -> Iterator[str]:
+    """Yield the runs of letters and digits in any script, each with the combining marks after it.
+
+    Everything else separates words, so no character of a query can become
+    FTS5 syntax. A mark stays with its letter (NFC has already joined those
+    that compose): FTS5's tokenizer then reads the word as it read the index.
+    """
+    word: list[str] = []
+    for char in text:
+        if char.isalnum() or (word and unicodedata.category(char).startswith("M")):
+            word.append(char)
+        elif word:
+            yield "".join(word)
+            word = []
+    if word:
+        yield "".join(word)
 
 
 def match_expression(terms: tuple[str, ...]) -> str:
@@ -144,7 +164,8 @@ def html_text(html: str) -> str:
 
 
 def _clean(text: str | None) -> str:
-    return CONTROL.sub("", text or "")
+    # Composed (NFC), as queries are: "a" + U+0308 and "ä" must be the same word.
+    return unicodedata.normalize("NFC", CONTROL.sub("", text or ""))
 
 
 def index_rows(article: StoredArticle) -> list[tuple]:
@@ -205,7 +226,7 @@ def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
     """
     if not terms:
         return Results(terms, (), False)
-    if _index_version(db) != INDEX_VERSION:
+    if _index_version(db) not in READABLE_VERSIONS:
         raise SearchIndexMissing("the library has no search index yet: run ingest once")
     rows = db.execute(
         f"SELECT slug, kind, language, label, start, highlight({TABLE}, 2, ?, ?),"

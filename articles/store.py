@@ -129,7 +129,7 @@ class Library:
 
     def media_path(self, name: str) -> Path | None:
         """Return the path of a media file by its public name, or None if not a valid name."""
-        if not SERVED_NAME.match(name):
+        if not SERVED_NAME.fullmatch(name):
             return None
         return self.media_dir / name
 

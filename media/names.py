@@ -26,8 +26,10 @@ _HASH = r"[0-9a-f]{16,64}"
 _SERVED = "|".join(re.escape(extension[1:]) for extension in MEDIA_TYPES)
 # The pattern as nginx's location needs it (no named groups, no anchors).
 SERVED_PATTERN = rf"{_HASH}(?:-[0-9a-z]+)?\.(?:{_SERVED})"
-SERVED_NAME = re.compile(rf"^{SERVED_PATTERN}$")
+# Names are checked with fullmatch; \A and \Z keep a .match() as strict, since "$"
+# also matches before a final newline and would let "<name>.mp4\n" through.
+SERVED_NAME = re.compile(rf"\A{SERVED_PATTERN}\Z")
 # Everything ingest writes, with the content hash as group 1.
-OUTPUT_NAME = re.compile(rf"^({_HASH})(?:-[0-9a-z]+)?\.(?:{_SERVED}|{SIDECAR_EXTENSION[1:]})$")
-# media.files.atomic_output's temporaries: ".<output stem>.<random><suffix>".
-TEMPORARY_NAME = re.compile(rf"^\.{_HASH}[-.]")
+OUTPUT_NAME = re.compile(rf"\A({_HASH})(?:-[0-9a-z]+)?\.(?:{_SERVED}|{SIDECAR_EXTENSION[1:]})\Z")
+# media.files.atomic_output's temporaries: ".<output stem>.<random><suffix>" (a prefix match).
+TEMPORARY_NAME = re.compile(rf"\A\.{_HASH}[-.]")

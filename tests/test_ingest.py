@@ -286,3 +286,14 @@ def test_one_bad_bundle_does_not_stop_the_others(tmp_path, small_bundle):
     result = run_media_cli("ingest", str(small_bundle), str(good), "--library", str(tmp_path / "lib"))
     assert result.returncode == 1
     assert Library(tmp_path / "lib").article("good-story") is not None
+
+
+def test_a_slug_with_a_trailing_newline_is_refused(small_bundle):
+    from articles.bundle import BundleError, load_bundle
+    # "$" matches before a final newline: "small-story\n" must not pass as a slug.
+    renamed = small_bundle.rename(small_bundle.with_name("small-story\n"))
+    with pytest.raises(BundleError, match="must be lower-case letters"):
+        load_bundle(renamed)
+    replace_in_article(renamed, "language: en\n", 'language: en\nslug: small-story\nrelated: ["night-ferry\\n"]\n')
+    with pytest.raises(BundleError, match="'related' must be a list of article slugs"):
+        load_bundle(renamed)

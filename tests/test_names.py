@@ -40,17 +40,20 @@ def test_nginx_serves_from_disk_exactly_the_names_the_app_serves():
 @pytest.mark.parametrize("extension", sorted(MEDIA_TYPES))
 def test_every_served_type_is_a_served_and_an_output_name(extension):
     for name in (f"{KEY}{extension}", f"{KEY}-640{extension}", f"{KEY}-og{extension}"):
-        assert SERVED_NAME.match(name) and OUTPUT_NAME.match(name).group(1) == KEY
+        assert SERVED_NAME.fullmatch(name) and OUTPUT_NAME.fullmatch(name).group(1) == KEY
 
 
 @pytest.mark.parametrize("name", [f"{KEY}.json"])
 def test_a_sidecar_is_an_output_but_never_served(name):
-    assert OUTPUT_NAME.match(name) and not SERVED_NAME.match(name)
+    assert OUTPUT_NAME.fullmatch(name) and not SERVED_NAME.fullmatch(name)
 
 
 @pytest.mark.parametrize("name", [f"{KEY}.html", f"{KEY}.mp4.tmp", f"{KEY[:15]}.mp4", f"{KEY.upper()}.mp4",
-                                  f"{KEY}-a-b.jpg", f"../{KEY}.mp4", f".{KEY}.mp4", f"{KEY}.MP4"])
+                                  f"{KEY}-a-b.jpg", f"../{KEY}.mp4", f".{KEY}.mp4", f"{KEY}.MP4",
+                                  f"{KEY}.mp4\n", f"{KEY}.json\n", f"{KEY}-640.webp\n", f"\n{KEY}.mp4"])
 def test_other_names_are_neither_served_nor_collected(name):
+    # .match() too: a caller that forgets fullmatch must not let "<name>\n" through.
+    assert not SERVED_NAME.fullmatch(name) and not OUTPUT_NAME.fullmatch(name)
     assert not SERVED_NAME.match(name) and not OUTPUT_NAME.match(name)
 
 

@@ -101,9 +101,20 @@ def dimension(name: str) -> int | None:
     return int(value)
 
 
+def split_url(url: str):
+    """Return the parts of the ``?url=`` address; one that cannot be parsed is a 400."""
+    try:
+        parts = urlsplit(url)
+        # The port is read only when asked for: out of range, or not digits, it raises too.
+        parts.port  # noqa: B018
+    except ValueError:
+        abort(400, description="The address in ?url= is not a valid web address.")
+    return parts
+
+
 def article_slug(url: str) -> str | None:
     """Return the slug of an article URL of this site (SITE_URL's host, else the request's), else None."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     site = current_app.config["SITE_URL"]
     ours = {request.host.lower(), urlsplit(site).netloc} if site else {request.host.lower()}
     if parts.scheme not in ("http", "https") or parts.netloc.lower() not in ours:
