@@ -33,7 +33,8 @@ def test_nginx_names_every_media_type_as_the_app_does():
 
 def test_nginx_serves_from_disk_exactly_the_names_the_app_serves():
     config = (DEPLOY / "media-direct.conf").read_text(encoding="utf-8")
-    locations = re.findall(r'location ~ "\^/media/\(\?<media_name>(.+)\)\$"', config)
+    # \z, not $: PCRE's $ also matches before a final newline, and nginx decodes %0A.
+    locations = re.findall(r'location ~ "\^/media/\(\?<media_name>(.+)\)\\z"', config)
     assert locations == [SERVED_PATTERN]
 
 
