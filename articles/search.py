@@ -101,9 +101,11 @@ def query_terms(query: str) -> tuple[str, ...]:
 
     :raises QueryTooLong: the query is longer than MAX_QUERY_CHARS characters.
     """
+    # Counted once composed: "a" + U+0308 is one character to the reader, as "ä" is.
+    query = unicodedata.normalize("NFC", query)
     if len(query) > MAX_QUERY_CHARS:
         raise QueryTooLong(f"a search can be at most {MAX_QUERY_CHARS} characters long")
-    return tuple(words(unicodedata.normalize("NFC", query)))[:MAX_TERMS]
+    return tuple(words(query))[:MAX_TERMS]
 
 
 def words(text: str) -> Iterator[str]:

@@ -28,6 +28,7 @@ WEBVTT_TIMESTAMP = r"(?:([0-9]+):)?([0-5][0-9]):([0-5][0-9])\.([0-9]{3})(?![0-9]
 LENIENT_WEBVTT_TIME = r"(?:\d{1,10}:)?\d{1,2}:\d{1,2}\.\d{1,3}"
 SRT_TIME = r"\d{1,10}:\d{1,2}:\d{1,2}[,.]\d{1,3}"
 SBV_TIME = r"\d{1,10}:\d{1,2}:\d{1,2}\.\d{3}"
+_PLAIN_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+", re.ASCII)
 
 _WEBVTT_TIMESTAMP = re.compile(WEBVTT_TIMESTAMP)
 _SRT_TIME = re.compile(SRT_TIME)
@@ -178,14 +179,23 @@ def parse_ffmpeg_time(text: str) -> float | None:
 def parse_seconds(text: str) -> float:
     """Return a time written as a plain number of seconds, such as "75" or "12.5".
 
-    This is how a ``?t=`` start time is written.
+    This is how a ``?t=`` start time is written: ASCII digits with an optional
+    fraction. ``float()`` alone would also take "1e3", " 5 ", "1_0" and other
+    scripts' digits ("١"), each one more address for the same start.
 
-    :raises ValueError: if text is not a finite number at or above zero
+    :raises ValueError: if text is not such a number, or not a finite one
     """
+    if not _PLAIN_SECONDS.fullmatch(text):
+        raise ValueError(f"not a plain number of seconds: {text!r}")
     seconds = float(text)
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"not a number of seconds at or above zero: {text!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a finite number of seconds: {text!r}")
     return seconds
+
+
+def format_seconds(seconds: float) -> str:
+    """Return seconds as ``parse_seconds`` reads them, to the millisecond: "1", "12.5", "32.021"."""
+    return f"{_millis_half_up(seconds) / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 def _millis_half_up(seconds: float) -> int:

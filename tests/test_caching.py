@@ -15,6 +15,7 @@ from werkzeug.http import http_date, parse_date
 from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
+from captions.timecodes import format_seconds
 from tests.conftest import ROOT
 from tests.test_ingest import replace_in_article
 from web.caching import PageCache
@@ -243,6 +244,16 @@ def page_cache(app) -> PageCache:
     return layer
 
 
+def test_the_paths_the_cache_remembers_are_short_and_few(app):
+    client, cache = app.test_client(), page_cache(app)
+    for number in range(50):
+        fetch(client, f"/articles/{number}-{'x' * 4000}")
+        fetch(client, f"/nowhere/{'y' * 300}/{number}")
+    assert cache._routes == {}
+    fetch(client, ARTICLE)
+    assert list(cache._routes) == [ARTICLE]
+
+
 def site_urls(library) -> list[str]:
     slugs = [row.slug for row in library.articles()]
     return ["/", "/feed.xml", *(f"/articles/{s}" for s in slugs), *(f"/embed/{s}" for s in slugs)]
@@ -299,13 +310,48 @@ def test_the_page_store_counts_replacements_encodings_and_evictions():
 def test_spellings_of_one_start_time_are_one_cached_page(app, path, template):
     client = app.test_client()
     with Renders(app) as renders:
-        bodies = {fetch(client, f"{path}?t={value}").data
-                  for value in ("1", "1.0", "01", "1.000", "1e0", "+1", "1&t=2", "1&utm_source=feed")}
+        bodies = {client.get(f"{path}?t={value}", follow_redirects=True).data
+                  for value in ("1", "1.0", "01", "1.000", "1.0004", "1.", "1&t=2", "1&utm_source=feed")}
         assert renders.names == [template]
     assert len(bodies) == 1
+    assert len(page_cache(app).store.pages()) == 1
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "1e400", "", "0x10"])
+@pytest.mark.parametrize("value, address", [
+    ("01", "?t=1"), ("1.0", "?t=1"), ("1.0004", "?t=1"), ("1.0005", "?t=1.001"), ("1&t=2", "?t=1"),
+    ("01&utm_source=feed", "?utm_source=feed&t=1"),
+])
+def test_another_spelling_of_a_start_redirects_to_its_one_address(client, value, address):
+    response = fetch(client, f"{ARTICLE}?t={value}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == ARTICLE + address
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_starts_past_the_end_of_the_clip_are_one_page_at_its_end(app, demo_library):
+    duration = demo_library.article("night-ferry-returns").document.video.duration
+    client = app.test_client()
+    with Renders(app) as renders:
+        for value in ("1000", "100000", "9" * 300, f"{duration + 0.0004:.4f}"):
+            response = client.get(f"{ARTICLE}?t={value}", follow_redirects=True)
+            assert response.request.args["t"] == format_seconds(duration)
+            assert f"#t={duration:.3f}" in response.get_data(as_text=True)
+        assert renders.names == ["article.html"]
+
+
+def test_a_start_on_a_page_without_a_clip_redirects_to_the_page(tmp_path, small_bundle):
+    article = small_bundle / "article.md"
+    article.write_text(re.sub(r"(?ms)^video:.*?(?=^images:)", "", article.read_text(encoding="utf-8")),
+                       encoding="utf-8")
+    library = Library(tmp_path / "library")
+    ingest_bundle(small_bundle, library)
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    response = fetch(client, "/articles/small-story?t=5&utm_source=feed")
+    assert (response.status_code, response.headers["Location"]) == (302, "/articles/small-story?utm_source=feed")
+    assert fetch(client, response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf", "1e400", "1e0", "+1", "1_0", "%D9%A1", "", "0x10"])
 def test_malformed_start_times_are_a_400_and_never_cached(app, value):
     client = app.test_client()
     for _ in range(2):

@@ -50,7 +50,7 @@ def test_a_list_restricts_who_may_frame_embeds(demo_library):
 
 
 @pytest.mark.parametrize("value", ["", "'self'; script-src *", "https://a.example, https://b.example",
-                                   "https://a.example\r\nX-Evil: 1"])
+                                   "https://a.example\r\nX-Evil: 1", "https://пример.example"])
 def test_a_value_that_is_not_one_source_list_is_refused(demo_library, value):
     with pytest.raises(FrameAncestorsError, match="EMBED_FRAME_ANCESTORS"):
         create_app({"TESTING": True, "LIBRARY": str(demo_library.root), "EMBED_FRAME_ANCESTORS": value})

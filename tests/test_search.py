@@ -63,6 +63,11 @@ def test_queries_longer_than_the_limit_are_refused(length, allowed):
             search_index.query_terms(query)
 
 
+def test_the_limit_counts_a_decomposed_query_as_its_composed_characters():
+    composed = "ä" * search_index.MAX_QUERY_CHARS
+    assert search_index.query_terms(unicodedata.normalize("NFD", composed)) == search_index.query_terms(composed)
+
+
 def test_marked_text_splits_into_plain_and_marked_segments():
     marked = "a \x02ferry\x03 <b>and</b> \x02night\x03"
     assert search_index.segments(marked) == (

@@ -241,3 +241,11 @@ def test_without_site_url_pages_are_cached_per_host(app):
     for host in ("localhost", "dev.example:5000"):
         assert get(client, ARTICLE, host).status_code == 200
     assert len(page_cache(app).store.pages()) == 2
+
+
+@pytest.mark.parametrize("host", ["alias.example", "news.example:8443", "news.example"])
+def test_redirects_name_no_host(site, host):
+    response = get(site.test_client(), "/articles//night-ferry-returns?x=1", host)
+    assert response.status_code == 308
+    assert response.headers["Location"] == ARTICLE + "?x=1"
+    assert response.headers["Cache-Control"] == "no-store"

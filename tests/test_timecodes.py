@@ -21,6 +21,7 @@ from captions.timecodes import (
     format_clock,
     format_clock_millis,
     format_sbv_timestamp,
+    format_seconds,
     format_srt_timestamp,
     format_timestamp,
     iso_duration,
@@ -266,16 +267,25 @@ def test_parse_ffmpeg_time(text, seconds):
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
-    ("0", 0.0), ("12.5", 12.5), ("75", 75.0), (".5", 0.5), ("1e3", 1000.0), (" 5 ", 5.0), ("-0", 0.0),
+    ("0", 0.0), ("12.5", 12.5), ("75", 75.0), (".5", 0.5), ("5.", 5.0), ("007", 7.0),
 ])
 def test_parse_seconds(text, seconds):
     assert parse_seconds(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["-1", "-0.001", "nan", "inf", "-inf", "1e400", "abc", "", "3,5", "1:30"])
+@pytest.mark.parametrize("text", ["-1", "-0.001", "-0", "+1", "nan", "inf", "-inf", "1e3", "1e400", " 5 ", "5\n",
+                                  "1_0", "\u0661", "\uff11", "\u00bd", "1" * 400, "abc", "", ".", "3,5", "1:30"])
 def test_parse_seconds_refuses_anything_else(text):
     with pytest.raises(ValueError):
         parse_seconds(text)
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0"), (1.0, "1"), (12.5, "12.5"), (32.021, "32.021"), (1.0004, "1"), (1.0005, "1.001"), (59.9999, "60"),
+])
+def test_format_seconds_writes_what_parse_seconds_reads_to_the_millisecond(seconds, text):
+    assert format_seconds(seconds) == text
+    assert parse_seconds(text) == pytest.approx(seconds, abs=0.0005)
 
 
 def test_importing_timecodes_leaves_the_caption_readers_unloaded():

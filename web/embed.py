@@ -51,9 +51,9 @@ def embed(slug: str):
     row = library().article(slug)
     if row is None or not row.document.video:
         abort(404)
+    start = start_time(request.args.get("t"), row.document.video)
     model = present.article_model(row.document, media_url)
-    return render_template("embed.html", article=model,
-                           start=start_time(request.args.get("t"), model["video"]))
+    return render_template("embed.html", article=model, start=start)
 
 
 def oembed():

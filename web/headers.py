@@ -57,8 +57,10 @@ def configure_site(config) -> None:
     :raises FrameAncestorsError: EMBED_FRAME_ANCESTORS cannot be used.
     """
     ancestors = config["EMBED_FRAME_ANCESTORS"]
-    if not ancestors or not isinstance(ancestors, str) or re.search(r"[;,\x00-\x1f\x7f]", ancestors):
-        # A ";" would end the directive and start another one in the policy.
+    if (not ancestors or not isinstance(ancestors, str) or not ancestors.isascii()
+            or re.search(r"[;,\x00-\x1f\x7f]", ancestors)):
+        # A ";" would end the directive and start another one in the policy; a header
+        # is ASCII, so a host name in another script is written in its xn-- form.
         raise FrameAncestorsError(f"EMBED_FRAME_ANCESTORS must be one CSP source list such as "
                            f"'https://partner.example https://other.example', not {ancestors!r}")
     value = config["SITE_URL"]
@@ -114,9 +116,27 @@ def security_headers(path: str, config) -> dict[str, str]:
 
 
 def add_security_headers(response):
-    """Set the security headers on a response (pages, errors, static files, media, 304s)."""
+    """Set the security headers on a response (pages, errors, redirects, static files, media, 304s)."""
     response.headers.update(security_headers(request.path, current_app.config))
+    if 300 <= response.status_code < 400 and response.status_code != 304:
+        _site_relative_redirect(response)
     return response
+
+
+def _site_relative_redirect(response) -> None:
+    """Make a redirect's address name no host, and keep the redirect out of every cache.
+
+    Werkzeug writes the Host the client sent into the redirects it makes (a
+    merged "//" in a path), which may be an alias or carry a port; the
+    site-relative form is right wherever the page was asked for.
+    """
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        if parts.netloc and parts.netloc == request.host:
+            # One leading "/": "//x" would name the host x.
+            response.headers["Location"] = "/" + parts._replace(scheme="", netloc="").geturl().lstrip("/")
+    response.headers.setdefault("Cache-Control", ERROR_CACHE_CONTROL)
 
 
 def request_problem(environ: dict, config) -> str | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, abort, render_template, request
+from werkzeug.routing import RequestRedirect
 
 from articles import present
-from captions.timecodes import parse_seconds
+from articles.document import StoredVideo
+from captions.timecodes import format_seconds, parse_seconds
 from web.caching import cached_page
 from web.common import absolute_media_url, absolute_url, library, media_url
 
@@ -30,10 +34,10 @@ def article(slug: str):
     row = lib.article(slug)
     if row is None:
         abort(404)
+    start = start_time(request.args.get("t"), row.document.video)
     model = present.article_model(row.document, media_url)
     # a version named in the front matter but not ingested (yet) is no link at all
     model["versions"] = [v for v in model["versions"] if lib.article(v["slug"]) is not None]
-    start = start_time(request.args.get("t"), model["video"])
     related = [present.teaser_model(r.document, media_url)
                for r in (lib.article(s) for s in row.document.related) if r is not None]
     if not related:
@@ -46,12 +50,40 @@ def article(slug: str):
                            structured=structured)
 
 
-def start_time(value: str | None, video: dict | None) -> float | None:
-    """Return the ``?t=`` start second for the player, or None; malformed values are a 400."""
-    if value is None or video is None:
+class StartElsewhere(RequestRedirect):
+    """The page with this start time is at another address: a 302, since a new clip may change it."""
+
+    code = 302
+
+
+def start_time(value: str | None, video: StoredVideo | None) -> float | None:
+    """Return the ``?t=`` start second for the player, or None.
+
+    A malformed value is a 400. Each start has one address, so that each is one
+    page to render and cache: another spelling of it ("01", "1.0", "1.0004", a
+    time past the end of the clip, any ``?t=`` on a page without one) redirects
+    there, keeping the other arguments.
+
+    :raises StartElsewhere: the start's address is another one.
+    """
+    if value is None:
         return None
+    if video is None:
+        raise StartElsewhere(_address_with_start(None))
     try:
         seconds = parse_seconds(value)
     except ValueError:
-        abort(400, description="The start time ?t= must be a number of seconds.")
-    return min(seconds, video["duration"])
+        abort(400, description="The start time ?t= must be a number of seconds, such as 75 or 12.5.")
+    written = format_seconds(min(seconds, video.duration))
+    if written != value or len(request.args.getlist("t")) > 1:
+        raise StartElsewhere(_address_with_start(written))
+    return float(written)
+
+
+def _address_with_start(written: str | None) -> str:
+    """Return this page's site-relative address with ``?t=`` set to ``written``, or without it."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "t"]
+    if written is not None:
+        args.append(("t", written))
+    query = urlencode(args)
+    return request.script_root + request.path + (f"?{query}" if query else "")
