@@ -5,13 +5,16 @@
 Writes and ingests the demo content (or uses ``--library``) and builds two
 apps on it with the default settings (512 pages, 64 MB): ours, and one whose
 page cache is the baseline, ``web/caching.py`` and ``web/compression.py`` as
-of commit d503b25 (read with ``git show``). In each, every page of the site
+of commit d503b25 (read with ``git show``), with ``?t=`` read as it then
+was (every spelling rendered, none redirected). In each, every page of the site
 (home, feed, articles, embeds) is first read three times, as readers do; then
 ``--requests`` requests for the article page with a new ``?t=`` each, as
 someone busting the cache would send, with ``Accept-Encoding: br``:
 
 - spellings: a few start times, written each time another way (``01``,
   ``001``, ``1.0`` ...): the same pages under new URLs;
+- past the end: times after the clip's end (``100``, ``101`` ...), which all
+  start it at its end: one page;
 - values: a new start time each time (``0.001``, ``0.002`` ...): new pages.
 
 For each it prints the time spent on the flood (and, for scale, on a request
@@ -24,6 +27,7 @@ baseline as ratios. Timings are through Flask's test client, one thread.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import subprocess
@@ -42,6 +46,7 @@ from app import create_app  # noqa: E402
 from articles.ingest import ingest_bundle  # noqa: E402
 from articles.store import Library  # noqa: E402
 from media.demo.bundles import write_demo  # noqa: E402
+from web import embed, pages  # noqa: E402
 from web.caching import PageCache  # noqa: E402
 
 BASELINE = "d503b25"
@@ -77,6 +82,19 @@ def build_library(folder: Path) -> Path:
     return library.root
 
 
+@contextlib.contextmanager
+def baseline_start_times():
+    """Read ``?t=`` as BASELINE did: any spelling is rendered, nothing is redirected."""
+    def start_time(value, video):
+        return None if value is None or video is None else min(float(value), video.duration)
+    saved = pages.start_time
+    pages.start_time = embed.start_time = start_time
+    try:
+        yield
+    finally:
+        pages.start_time = embed.start_time = saved
+
+
 def make_app(library: Path, cache_class: type | None):
     """Return the app on ``library`` and its page cache, swapped for ``cache_class`` if given."""
     app = create_app({"LIBRARY": str(library)})
@@ -97,9 +115,11 @@ def held_and_counted(cache) -> tuple[int, int]:
 
 
 def flood_queries(kind: str, count: int) -> list[str]:
-    """Return ``count`` distinct ``?t=`` queries: new spellings of ten times, or new times."""
+    """Return ``count`` distinct ``?t=`` queries: new spellings of ten times, times past the end, or new times."""
     if kind == "spellings":
         return [f"?t={'0' * (n // 10)}{n % 10 + 1}" + (".0" if n % 20 >= 10 else "") for n in range(count)]
+    if kind == "past the end":
+        return [f"?t={100 + n}" for n in range(count)]
     return [f"?t={n / 1000}" for n in range(1, count + 1)]
 
 
@@ -110,7 +130,8 @@ def run(library: Path, cache_class: type | None, kind: str, count: int, site: li
     headers = {"Accept-Encoding": "br"}
 
     def get(url: str) -> None:
-        response = client.get(url, headers=headers)
+        # As a browser would: another spelling of a start is redirected to its one address.
+        response = client.get(url, headers=headers, follow_redirects=True)
         response.get_data()
         response.close()
         assert response.status_code == 200, (url, response.status_code)
@@ -153,12 +174,13 @@ def main() -> None:
         site = ["/", "/feed.xml", *(f"/articles/{s}" for s in slugs), *(f"/embed/{s}" for s in slugs)]
         print(f"site: {len(site)} pages, each read {READS} times before the flood; "
               f"flood: {args.requests:,} requests for {ARTICLE}?t=..., Accept-Encoding: br")
-        for kind in ("spellings", "values"):
+        for kind in ("spellings", "past the end", "values"):
             print(f"\n{kind}: e.g. {', '.join(flood_queries(kind, args.requests)[:3])}, "
                   f"{flood_queries(kind, args.requests)[-1]}")
             results = {}
             for label, cache_class in ((f"baseline ({BASELINE})", baseline), ("ours", None)):
-                r = results[label] = run(library, cache_class, kind, args.requests, site)
+                with baseline_start_times() if cache_class else contextlib.nullcontext():
+                    r = results[label] = run(library, cache_class, kind, args.requests, site)
                 print(f"  {label:<20} {r['seconds']:7.2f} s ({r['seconds'] / args.requests * 1000:5.2f} ms"
                       f" a request)  held {r['held']:>11,} B  counted {r['counted']:>11,} B"
                       f"  site pages still cached {r['kept']}/{len(site)}"
