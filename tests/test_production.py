@@ -391,7 +391,7 @@ def nginx_errors(fronted) -> dict[str, bytes]:
         "400 header too large": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\n{long_header}\r\n\r\n".encode(),
         "400 two hosts": f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
         "400 bad request line": f"GET /\x01 HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
-        "413 body too large": (f"POST / HTTP/1.1\r\nHost: {SITE_HOST}\r\nContent-Length: 20000\r\n"
+        "413 body too large": (f"GET / HTTP/1.1\r\nHost: {SITE_HOST}\r\nContent-Length: 20000\r\n"
                                "Connection: close\r\n\r\n").encode() + b"x" * 20000,
         "414 request line too long": f"GET /{'a' * 9000} HTTP/1.1\r\nHost: {SITE_HOST}\r\n\r\n".encode(),
         "404 internal location": (f"GET /_newsreel/media/x.mp4 HTTP/1.1\r\nHost: {SITE_HOST}\r\n"
@@ -497,3 +497,80 @@ def test_a_media_name_with_a_trailing_newline_is_not_a_file(fronted, site):
     status, headers, body = get(f"{fronted.nginx.url}/media/{site['clip'].name}%0A")
     assert status == 404 and b"Page not found" in body
     assert not body.startswith(site["clip"].read_bytes()[:64])
+
+
+def header_count(raw: bytes, name: str) -> int:
+    """Return how many times the response head in ``raw`` states the header ``name``."""
+    head = raw.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+    return sum(line.partition(":")[0].strip() == name.lower() for line in head.split("\r\n")[1:])
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options",
+                    "Referrer-Policy", "Permissions-Policy")
+
+
+@pytest.mark.parametrize("path", ["CLIP", "/static/css/app.css"])
+def test_an_unsatisfiable_range_gets_the_sites_416_page_with_each_header_once(fronted, site, path):
+    path = f"/media/{site['clip'].name}" if path == "CLIP" else path
+    raw = exchange(port_of(fronted.nginx), (f"GET {path} HTTP/1.1\r\nHost: {SITE_HOST}\r\n"
+                                            "Range: bytes=999999999-\r\nConnection: close\r\n\r\n").encode())
+    status, headers, body = parse_response(raw)
+    assert status == 416
+    for name in SECURITY_HEADERS:
+        assert header_count(raw, name) == 1, (name, raw[:2000])
+    # An error is never kept, by the browser or anyone between. nginx keeps the
+    # Cache-Control it had added for a file it serves itself; no-store overrides it.
+    assert "no-store" in headers["Cache-Control"].split(", ")
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert b"<main" in body  # the site's own page
+
+
+def bad_requests(media: str) -> dict[str, bytes]:
+    """Requests refused by nginx, by gunicorn or by the app, each answered with an error page."""
+    host = f"Host: {SITE_HOST}\r\nConnection: close\r\n"
+    # A query of its own, so the request passes the micro-cache and reaches gunicorn.
+    fresh = f"/?t=7&no-store-test={media}"
+    return {
+        "400 dot segment": f"GET /%2e%2e/ HTTP/1.1\r\n{host}\r\n".encode(),
+        "405 TRACE": f"TRACE / HTTP/1.1\r\n{host}\r\n".encode(),
+        "405 two-letter method": f"AB / HTTP/1.1\r\n{host}\r\n".encode(),
+        "405 long method": f"{'A' * 21} / HTTP/1.1\r\n{host}\r\n".encode(),
+        "405 POST": f"POST / HTTP/1.1\r\n{host}Content-Length: 3\r\n\r\nq=1".encode(),
+        "413 body too large": f"GET / HTTP/1.1\r\n{host}Content-Length: 20000\r\n\r\n".encode() + b"x" * 20000,
+        "414 request line too long": f"GET /{'a' * 9000} HTTP/1.1\r\n{host}\r\n".encode(),
+        "501 transfer coding": f"GET / HTTP/1.1\r\n{host}Transfer-Encoding: gzip, chunked\r\n\r\n".encode(),
+        "404 internal location": f"GET /_newsreel/media/x HTTP/1.1\r\n{host}\r\n".encode(),
+        "404 the app's page": f"GET /articles/no-such-story HTTP/1.1\r\n{host}\r\n".encode(),
+        "400 raw UTF-8 in the target": b"GET /search?q=\xc3\xa9 HTTP/1.1\r\n" + host.encode() + b"\r\n",
+        "400 control byte in a header": f"GET {fresh}-1 HTTP/1.1\r\n{host}X-A: a\x01b\r\n\r\n".encode(),
+        "400 DEL in a header": f"GET {fresh}-2 HTTP/1.1\r\n{host}X-A: a\x7fb\r\n\r\n".encode(),
+    }
+
+
+@pytest.mark.parametrize("case", list(bad_requests("")))
+def test_every_error_through_nginx_says_no_store_once(fronted, case):
+    raw = exchange(port_of(fronted.nginx), bad_requests(fronted.media)[case])
+    status, headers, body = parse_response(raw)
+    assert status == int(case.split()[0]), raw[:600]
+    assert header_count(raw, "Cache-Control") == 1 and headers["Cache-Control"] == "no-store", raw[:1200]
+    for name in SECURITY_HEADERS:
+        assert header_count(raw, name) == 1, (name, raw[:1200])
+    # nginx's page or the site's, never one that repeats the request line. A
+    # control byte in a header value still reaches gunicorn, whose bare page names the header.
+    if "header" not in case:
+        assert b"Invalid" not in body and b"AB /" not in body and b"\xc3\xa9" not in body
+    if status == 405:
+        assert b"<main" in body and set(headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_nginx_never_caches_search_results_but_still_caches_pages(fronted):
+    url = f"/search?q=ferry&t=8&search-cache-test={fronted.media}"
+    for _ in range(3):
+        status, headers, body = get(fronted.nginx.url + url)
+        assert status == 200 and b"<main" in body
+        assert headers.get("X-Cache-Status") != "HIT" and headers["Cache-Control"] == "private, no-cache"
+    keys = [path.read_bytes().split(b"\nKEY: ", 1)[1].split(b"\n", 1)[0]
+            for path in (fronted.nginx.prefix / "tmp" / "pages").rglob("*") if path.is_file()]
+    assert not [key for key in keys if b"/search" in key], keys
+    page = ARTICLE + f"?t=8&page-cache-test={fronted.media}"
+    assert [get(fronted.nginx.url + page)[1]["X-Cache-Status"] for _ in range(2)] == ["MISS", "HIT"]

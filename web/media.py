@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import get_content_type
 
 from articles.store import Library
@@ -58,6 +59,9 @@ def answer_media(environ: dict, config, name: str) -> ranges.FileAnswer | None:
     if handoff is None:
         return ranges.answer_file(environ, handle, st, mimetype, IMMUTABLE, max_ranges=config["MAX_RANGES"],
                                   compressed=compressed_reader(handle, st, mimetype))
+    if _range_past_the_end(environ, st, config["MAX_RANGES"]):
+        handle.close()
+        return ranges.FileAnswer(416, [], error=RequestedRangeNotSatisfiable(length=st.st_size))
     handle.close()
     # The front server answers ranges and conditions itself, from the same file.
     headers = [("Content-Type", get_content_type(mimetype, "utf-8")), ("Cache-Control", IMMUTABLE),
@@ -67,6 +71,22 @@ def answer_media(environ: dict, config, name: str) -> ranges.FileAnswer | None:
     else:
         headers.append(("X-Sendfile", str(path.resolve())))
     return ranges.FileAnswer(200, headers)
+
+
+def _range_past_the_end(environ: dict, st, max_ranges: int) -> bool:
+    """Return True when the request's Range header asks only for bytes the file does not have.
+
+    The app answers these itself before a hand-off: nginx's own 416 page would
+    repeat every header it had already added for the file.
+    """
+    header = environ.get("HTTP_RANGE")
+    if header is None or not ranges.if_range_allows(environ.get("HTTP_IF_RANGE"), ranges.file_etag(st),
+                                                    int(st.st_mtime)):
+        return False
+    try:
+        return ranges.parse_range(header, st.st_size, max_ranges) == []
+    except ranges.RangeRequestError:
+        return False
 
 
 class MediaFastPath:
