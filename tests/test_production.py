@@ -163,6 +163,13 @@ def test_debug_mode_stops_gunicorn_from_starting(site, tmp_path):
     assert "ProductionConfigError" in server.log.read_text(encoding="utf-8")
 
 
+def test_gunicorn_refuses_to_start_without_the_site_url(site, tmp_path):
+    server = Gunicorn(site["library"].root, tmp_path, env={"WEB_CONCURRENCY": "1", "NEWSREEL_SITE_URL": ""})
+    assert server.process.wait(timeout=120) != 0
+    log = server.log.read_text(encoding="utf-8")
+    assert "ProductionConfigError" in log and "NEWSREEL_SITE_URL" in log
+
+
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_traversal_through_gunicorn_never_reaches_a_file_outside(gunicorn, site, target):
     target = target.replace("ABSOLUTE", str(site["root"] / "secret.txt").lstrip("/").replace("/", "%2f"))
