@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import difflib
+import math
 import re
 import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 LIBRARY = "libespeak-ng.so.1"
 # espeak_lib.h (1.51): output modes, parameters, flags and event types.
@@ -56,6 +59,13 @@ class SpokenWord:
 
     def __iter__(self):
         return iter((self.word, self.start, self.end))
+
+
+class TimedText(NamedTuple):
+    """A word and a start time (seconds), as an alignment gives them."""
+
+    text: str
+    start: float
 
 
 class _Id(ctypes.Union):
@@ -204,3 +214,38 @@ def _fill(words, starts, ends, duration):
             end = result[index + 1].start if index + 1 < len(result) else duration
             result[index] = SpokenWord(item.word, item.start, max(item.start, end), reported=False)
     return result
+
+
+def normalised(word: str) -> str:
+    """Return a word as compared between the truth and an alignment: no punctuation around it, lower case."""
+    return word.strip(AROUND).lower()
+
+
+def start_errors(truth: tuple[SpokenWord, ...], timed) -> list[float]:
+    """Return, for each word espeak-ng timed, how far the start in ``timed`` is from it (seconds).
+
+    ``timed`` is any sequence of objects with ``text`` and ``start`` (an
+    alignment's words), matched to the truth in order by their text; a truth
+    word left without a time counts as an infinite error, so that dropping
+    words can never look accurate.
+    """
+    matcher = difflib.SequenceMatcher(a=[normalised(word.word) for word in truth],
+                                      b=[normalised(word.text) for word in timed], autojunk=False)
+    found: dict[int, float] = {}
+    for block in matcher.get_matching_blocks():
+        for step in range(block.size):
+            found[block.a + step] = timed[block.b + step].start
+    return [abs(found[index] - word.start) if index in found else math.inf
+            for index, word in enumerate(truth) if word.reported]
+
+
+def evenly_spread(text: str, duration: float) -> tuple[TimedText, ...]:
+    """Return the words of ``text`` with starts proportional to their character offsets: the no-alignment baseline."""
+    return tuple(TimedText(word, first / max(1, len(text)) * duration)
+                 for word, first, _last in words_of(text))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the nearest-rank percentile of ``values`` (``share`` from 0 to 1)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import statistics
 import subprocess
 import wave
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 
 from media.ffmpeg import tools
 from tests.conftest import require_tool
-from tests.speech import speak, words_of
+from tests.speech import TimedText, evenly_spread, percentile, speak, start_errors, words_of
 
 TEXTS = sorted((Path(__file__).parent / "data" / "speech").glob("*.txt"))
 # How far a sentence gap found in the audio may be from the times espeak-ng
@@ -92,3 +94,27 @@ def test_numbers_and_names_are_single_words(spoken):
         assert word in spoken_words
     number = words[spoken_words.index("1,200")]
     assert number.reported and number.end - number.start > 0.8, "one thousand two hundred takes time to say"
+
+
+def test_a_word_left_without_a_time_is_an_infinite_error(spoken):
+    _text, _wav, words = spoken["city-library"]
+    timed = [TimedText(word.word.upper() + ",", word.start + 0.02) for word in words]
+    errors = start_errors(words, timed)
+    assert len(errors) == sum(word.reported for word in words)
+    assert max(errors) == pytest.approx(0.02)
+    dropped = timed[:10] + timed[11:]
+    assert start_errors(words, dropped).count(math.inf) == (1 if words[10].reported else 0)
+
+
+def test_evenly_spread_words_are_the_baseline_alignment_must_beat(spoken):
+    text, wav, words = spoken["harbour-ferry"]
+    errors = start_errors(words, evenly_spread(text, duration(wav)))
+    assert statistics.median(errors) > 0.10, "if spreading words evenly were accurate, the bounds would prove nothing"
+    assert percentile(errors, 0.95) > 0.30
+
+
+def test_percentile_is_the_nearest_rank():
+    values = [float(number) for number in range(1, 101)]
+    assert percentile(values, 0.95) == 95.0
+    assert percentile(values, 0.5) == 50.0
+    assert percentile([3.0], 0.95) == 3.0
