@@ -1,0 +1,323 @@
+"""Forced alignment: when each word of a script is spoken in a clip, with pocketsphinx.
+
+The clip's first audio stream is decoded by ffmpeg to 16 kHz mono samples;
+pocketsphinx, told the exact words, finds where each one is said. Words the
+dictionary lacks get a pronunciation (media.speech.words), so names and
+numbers are aligned, not dropped. Script words said nowhere and sound with
+no script are reported in ``unmatched`` instead of being stretched silently.
+"""
+
+from __future__ import annotations
+
+import array
+import random
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from media.ffmpeg import commands, tools
+from media.ffmpeg.probe import probe
+from media.ffmpeg.run import run_tool, timeout_for
+from media.speech.errors import SpeechError
+from media.speech.script import Script, parse_script
+from media.speech.words import pronounce, spoken_readings
+
+SAMPLE_RATE = 16000
+FRAME_SECONDS = 0.01          # pocketsphinx's frames are 10 ms
+_FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_SECONDS)
+# the languages with a model in the pocketsphinx wheel
+LANGUAGES = ("en",)
+# Forced alignment prunes paths like recognition does; with the default
+# beams a name pronounced a little differently from its dictionary entry
+# loses its only path and the whole alignment fails. Wide beams cost a
+# little speed, which alignment (one path per word) has to spare: a minute
+# of speech aligns in about 2 s.
+_BEAMS = {"beam": 1e-200, "wbeam": 1e-200, "pbeam": 1e-200, "maxhmmpf": -1}
+# the second pass, for words said nowhere, keeps every path
+_WIDEST_BEAMS = {"beam": 1e-300, "wbeam": 1e-300, "pbeam": 1e-300, "maxhmmpf": -1}
+# a 10 ms frame peaking above this (about -34 dBFS) has sound in it
+_VOICED_PEAK = 650
+# script words with less sound than this under them were not said there
+_MIN_VOICED_SHARE = 0.2
+# sound with no script word is reported when it lasts this long...
+MIN_UNSCRIPTED_SECONDS = 1.0
+# ...counting pauses shorter than this as part of it
+_PAUSE_SECONDS = 0.3
+# more than this share of words unknown to the dictionary: another language
+_FOREIGN_SHARE = 0.5
+# silence added after the clip for words it never says, per word and at most
+_PADDING_PER_WORD = 0.6
+_MAX_PADDING_SECONDS = 60.0
+_FILLERS = re.compile(r"^(?:<.*>|\[.*\]|\+\+.*\+\+)$")
+_ALTERNATE = re.compile(r"\(\d+\)$")
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    """A script word as written, and when it is spoken, in seconds."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Script with no speech under it (``kind`` "script") or sound with no script ("audio")."""
+
+    kind: str
+    text: str
+    start: float
+    end: float
+
+    def to_json(self) -> dict:
+        """Return the part as a JSON-ready dict, times rounded to milliseconds."""
+        return {"kind": self.kind, "text": self.text,
+                "start": round(self.start, 3), "end": round(self.end, 3)}
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The script's words with their times, in script order, and what did not match."""
+
+    words: tuple[TimedWord, ...]
+    unmatched: tuple[Unmatched, ...]
+    duration: float
+
+
+def align_script(media: Path, script: str, language: str = "en",
+                 model: Path | None = None) -> Alignment:
+    """Return when each word of script text ``script`` is spoken in ``media``.
+
+    :raises SpeechError: for a language with no model, a clip with no audio,
+        a script mostly in another language or one that cannot be aligned
+    :raises ScriptError: for a script with no words
+    """
+    return align(media, parse_script(script), language, model)
+
+
+def align(media: Path | str, script: Script, language: str = "en",
+          model: Path | None = None) -> Alignment:
+    """Return the alignment of a parsed ``script`` with ``media`` (see align_script)."""
+    media = Path(media)
+    config = model_config(language, model)
+    info = probe(media)
+    if not info.has_audio:
+        raise SpeechError("has no audio stream to align the script with", media)
+    raw = speech_samples(media, info.duration)
+    units, spans = _force_align(raw, script, language, config)
+    duration = len(raw) / 2 / SAMPLE_RATE
+    words: list[TimedWord] = []
+    at = 0.0
+    for word, word_units in zip(script.words, units, strict=True):
+        if word_units:
+            mine = [spans.pop(0) for _ in word_units]
+            start, end = mine[0][0], mine[-1][1]
+        else:
+            start = end = at   # punctuation only: shown with the word before
+        # words said nowhere were placed in silence added after the clip
+        words.append(TimedWord(word.text, round(min(start, duration), 3), round(min(end, duration), 3)))
+        at = end
+    voiced = _voiced_frames(raw)
+    unmatched = _unsaid(words, units, voiced) + _unscripted(words, voiced)
+    return Alignment(tuple(words), tuple(sorted(unmatched, key=lambda part: part.start)),
+                     round(duration, 3))
+
+
+def model_config(language: str, model: Path | None) -> dict:
+    """Return the decoder settings for ``language``, or for a user's model directory.
+
+    :raises SpeechError: for a language with no bundled model and no ``model``,
+        or a model directory without an acoustic model and one dictionary
+    """
+    if model is None:
+        if language not in LANGUAGES:
+            raise SpeechError(f"no speech model for language {language!r} (available: "
+                              f"{', '.join(LANGUAGES)}); give a pocketsphinx model with --model DIR")
+        return {}
+    model = Path(model)
+    dictionaries = sorted(model.glob("*.dict"))
+    if not (model / "mdef").is_file() or len(dictionaries) != 1:
+        raise SpeechError("is not a pocketsphinx model: it needs the acoustic model files "
+                          "(mdef, means, variances ...) and one .dict file", model)
+    return {"hmm": str(model), "dict": str(dictionaries[0]), "lm": None}
+
+
+def speech_samples(media: Path, duration: float) -> bytes:
+    """Return the first audio stream of ``media`` as 16 kHz mono s16le samples.
+
+    :raises MediaError: when ffmpeg cannot decode it
+    """
+    argv = commands.speech_audio_command(tools.ffmpeg(), media, SAMPLE_RATE)
+    result = run_tool(argv, media, what="cannot decode the audio", timeout=timeout_for(duration),
+                      binary_output=True)
+    if len(result.stdout) < _FRAME_SAMPLES * 2:
+        raise SpeechError("has no sound to align the script with", media)
+    return result.stdout
+
+
+def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]:
+    """Return, per script word, the dictionary words the decoder should hear, adding missing ones.
+
+    A word with several readings (a number) becomes one added word with one
+    pronunciation per reading, so the decoder picks the reading it hears.
+
+    :raises SpeechError: when most words are unknown (a script in another language)
+    """
+    units: list[list[str]] = []
+    known = unknown = 0
+    for index, word in enumerate(script.words):
+        readings = spoken_readings(word.text)
+        if not readings:
+            units.append([])
+            continue
+        if len(readings) == 1:
+            names = []
+            for name in readings[0]:
+                if decoder.lookup_word(name) is None:
+                    unknown += 1
+                    if language != "en":
+                        raise SpeechError(f"line {word.line}: {name!r} is not in the model's "
+                                          "dictionary", script.path)
+                    decoder.add_word(name, pronounce(name), True)
+                else:
+                    known += 1
+                names.append(name)
+            units.append(names)
+            continue
+        name = f"number-{index}"
+        for number, reading in enumerate(readings, 1):
+            phones = " ".join(decoder.lookup_word(part) or pronounce(part) for part in reading)
+            decoder.add_word(name if number == 1 else f"{name}({number})", phones, True)
+        known += 1
+        units.append([name])
+    if unknown > max(2, _FOREIGN_SHARE * (known + unknown)):
+        raise SpeechError(f"{unknown} of {known + unknown} words of the script are not in the "
+                          "English dictionary: is the script in another language? (see --language)",
+                          script.path)
+    return units
+
+
+def _force_align(raw: bytes, script: Script, language: str,
+                 config: dict) -> tuple[list[list[str]], list[tuple[float, float]]]:
+    """Return each script word's dictionary words and the (start, end) of each of those, in order.
+
+    :raises SpeechError: when the words cannot be fitted to the audio at all
+    """
+    units, segments = _pass(raw, script, language, config, fillers=True)
+    if segments is None:
+        # Words the clip never says have no sound to take, and the alignment
+        # fails. Silence after the end gives them somewhere to go, where they
+        # are then found unsaid (see _unsaid) instead of failing the script;
+        # optional pauses between words make such a pass fail too, so this
+        # one goes without.
+        padding = min(_MAX_PADDING_SECONDS, _PADDING_PER_WORD * len(script.words))
+        units, segments = _pass(raw + _quiet(padding), script, language, config, fillers=False)
+    names = [unit for word in units for unit in word]
+    if segments is None or [_ALTERNATE.sub("", segment.word) for segment in segments] != names:
+        raise SpeechError("the script could not be aligned with the audio: is it the script "
+                          "of this clip, in its language?", script.path)
+    return units, [(segment.start_frame * FRAME_SECONDS, (segment.end_frame + 1) * FRAME_SECONDS)
+                   for segment in segments]
+
+
+def _pass(raw: bytes, script: Script, language: str, config: dict, fillers: bool):
+    """Return the dictionary words per script word and the segments of one alignment pass (None if it fails)."""
+    from pocketsphinx import Decoder
+    beams = _BEAMS if fillers else _WIDEST_BEAMS
+    decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL", fsgusefiller=fillers,
+                      **beams, **config)
+    units = _dictionary_units(decoder, script, language)
+    decoder.set_align_text(" ".join(unit for word in units for unit in word))
+    return units, _segments(decoder, raw)
+
+
+def _segments(decoder, raw: bytes) -> list | None:
+    """Return the word segments of one pass over ``raw``, fillers left out; None when it fails."""
+    decoder.start_utt()
+    decoder.process_raw(raw, full_utt=True)
+    decoder.end_utt()
+    if decoder.hyp() is None:
+        return None
+    return [segment for segment in decoder.seg() if not _FILLERS.match(segment.word)]
+
+
+def _quiet(seconds: float) -> bytes:
+    """Return ``seconds`` of faint noise (about -60 dBFS), the same on every run.
+
+    Not digital silence, nor a repeating pattern: on those the acoustic
+    model scores no path well enough for the alignment to finish.
+    """
+    noise = random.Random(0)
+    second = array.array("h", [noise.randint(-30, 30) for _ in range(SAMPLE_RATE)])
+    if sys.byteorder == "big":
+        second.byteswap()
+    whole, rest = divmod(int(seconds * SAMPLE_RATE), SAMPLE_RATE)
+    return second.tobytes() * whole + second.tobytes()[:rest * 2]
+
+
+def _voiced_frames(raw: bytes) -> list[bool]:
+    """Return, for each 10 ms frame, whether it has sound above a quiet room's level."""
+    samples = array.array("h")
+    samples.frombytes(raw[:len(raw) - len(raw) % 2])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    frames = []
+    for first in range(0, len(samples), _FRAME_SAMPLES):
+        chunk = samples[first:first + _FRAME_SAMPLES]
+        frames.append(max(chunk) > _VOICED_PEAK or -min(chunk) > _VOICED_PEAK)
+    return frames
+
+
+def _unsaid(words: list[TimedWord], units: list[list[str]], voiced: list[bool]) -> list[Unmatched]:
+    """Return runs of script words placed where there is (almost) no sound: not in the audio."""
+    parts: list[Unmatched] = []
+    run: list[TimedWord] = []
+    for word, word_units in zip(words, units, strict=True):
+        if not word_units:
+            if run:
+                run.append(word)
+            continue
+        frames = voiced[int(word.start / FRAME_SECONDS):int(word.end / FRAME_SECONDS)]
+        if not frames or sum(frames) < _MIN_VOICED_SHARE * len(frames):
+            run.append(word)
+        elif run:
+            parts.append(_part("script", run))
+            run = []
+    if run:
+        parts.append(_part("script", run))
+    return parts
+
+
+def _part(kind: str, run: list[TimedWord]) -> Unmatched:
+    return Unmatched(kind, " ".join(word.text for word in run), run[0].start, run[-1].end)
+
+
+def _unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
+    """Return stretches of sound, pauses included, with no script word over them."""
+    covered = [False] * len(voiced)
+    for word in words:
+        for frame in range(int(word.start / FRAME_SECONDS), min(len(voiced), int(word.end / FRAME_SECONDS))):
+            covered[frame] = True
+    parts: list[Unmatched] = []
+    pause = int(_PAUSE_SECONDS / FRAME_SECONDS)
+    start = last = None
+    for frame, (sound, taken) in enumerate(zip(voiced, covered, strict=True)):
+        if sound and not taken:
+            if start is None or frame - last > pause:
+                _close(parts, start, last)
+                start = frame
+            last = frame
+    _close(parts, start, last)
+    return parts
+
+
+def _close(parts: list[Unmatched], start: int | None, last: int | None) -> None:
+    """Add the stretch from frame ``start`` to ``last`` when it is long enough to report."""
+    if start is None or last is None:
+        return
+    begin, end = start * FRAME_SECONDS, (last + 1) * FRAME_SECONDS
+    if end - begin >= MIN_UNSCRIPTED_SECONDS:
+        parts.append(Unmatched("audio", "(sound with no script)", round(begin, 3), round(end, 3)))
+

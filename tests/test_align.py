@@ -1,0 +1,228 @@
+"""Aligning a script with a clip's speech: the script format, dictionary words, timing accuracy.
+
+Speech is made by espeak-ng, one sentence at a time, and joined with known
+silences, so each sentence's first word starts at a known time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import time
+import wave
+from pathlib import Path
+
+import pytest
+
+from media.errors import MediaError
+from media.ffmpeg.commands import speech_audio_command
+from media.speech.align import align_script
+from media.speech.errors import ScriptError, SpeechError
+from media.speech.script import ScriptWord, Sound, parse_script, read_script
+from media.speech.words import ipa_to_arpabet, pronounce, spoken_readings
+from tests.conftest import make_clip, require_tool
+
+# our own text, about 60 s at 160 words a minute, with numbers and names
+STORY = [
+    "Harbour pilots in Wexmoor voted on Tuesday to end their strike.",
+    "The ferry to the islands will run again from the 21st of March.",
+    "Amara Okonkwo-Hale, who leads the pilots, said 1,200 crossings had been cancelled.",
+    "The port lost about 3.5 million pounds while the boats stayed tied up.",
+    "Crews asked for a second tug on winter nights after storms closed the harbour.",
+    "The owners agreed to buy one before the end of 2026.",
+    "Passengers waiting at the terminal greeted the news with quiet relief.",
+    "One driver said she had slept in her van for two nights in February.",
+    "Pilots will return to work at six o'clock tomorrow morning.",
+    "The first sailing leaves at a quarter past seven.",
+    "Councillor Bryn Tallack thanked both sides for talking through the weekend.",
+    "A review of safety at the port will report next summer.",
+]
+GAP = 0.6   # seconds of silence between sentences
+SILENCE_PEAK = 300
+
+
+def _samples(path: Path) -> tuple[bytes, int]:
+    with wave.open(str(path), "rb") as reader:
+        return reader.readframes(reader.getnframes()), reader.getframerate()
+
+
+def _first_sound(frames: bytes, rate: int) -> float:
+    """Return the time of the first sample louder than silence."""
+    values = memoryview(frames).cast("h")
+    for index, value in enumerate(values):
+        if abs(value) > SILENCE_PEAK:
+            return index / rate
+    return 0.0
+
+
+def speak_sentences(sentences: list[str], out: Path, gap: float = GAP) -> list[float]:
+    """Write ``sentences`` spoken by espeak-ng with ``gap`` s between them; return when each starts."""
+    espeak = require_tool("espeak-ng")
+    starts, joined, rate = [], b"", 22050
+    for number, sentence in enumerate(sentences):
+        part = out.with_name(f"{out.stem}.{number}.wav")
+        subprocess.run([espeak, "-v", "en-us", "-s", "160", "-w", str(part), sentence], check=True)
+        frames, rate = _samples(part)
+        part.unlink()
+        starts.append(len(joined) / 2 / rate + _first_sound(frames, rate))
+        joined += frames + bytes(int(gap * rate) * 2)
+    with wave.open(str(out), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(joined)
+    return starts
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory) -> tuple[Path, list[float]]:
+    out = tmp_path_factory.mktemp("speech") / "story.wav"
+    return out, speak_sentences(STORY, out)
+
+
+# --- the script format --------------------------------------------------------
+
+def test_script_keeps_speakers_to_their_paragraph_and_sounds_apart():
+    script = parse_script("Anna Berg: The ferry runs.\nAgain today. [horn sounds]\n\nIt left.")
+    assert script.parts == (
+        ScriptWord("The", 1, "Anna Berg"), ScriptWord("ferry", 1, "Anna Berg"),
+        ScriptWord("runs.", 1, "Anna Berg"), ScriptWord("Again", 2, "Anna Berg"),
+        ScriptWord("today.", 2, "Anna Berg"), Sound("[horn sounds]", 2), ScriptWord("It", 4),
+        ScriptWord("left.", 4))
+    assert [word.text for word in script.words] == ["The", "ferry", "runs.", "Again", "today.", "It", "left."]
+
+
+def test_script_keeps_dashes_with_the_word_before():
+    assert [word.text for word in parse_script("pilots — who voted").words] == ["pilots —", "who", "voted"]
+
+
+def test_a_colon_inside_a_sentence_is_no_speaker():
+    script = parse_script("The reason was simple and clear to everyone: money.")
+    assert {word.speaker for word in script.words} == {None}
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "no words"),
+    (b"  \n\n[music]\n", "no words"),
+    (b"\x00\x01binary\x00", "binary file"),
+    (b"caf\xe9 noir", "not UTF-8"),
+    (b"The ferry [horn\nsounds]", "without its pair"),
+])
+def test_bad_scripts_are_refused_in_one_line_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "script.txt"
+    path.write_bytes(content)
+    with pytest.raises(ScriptError, match=message) as caught:
+        read_script(path)
+    assert str(caught.value).startswith(str(path))
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unclosed_bracket_names_its_line(tmp_path):
+    path = tmp_path / "script.txt"
+    path.write_text("First line.\nSecond [line\n", encoding="utf-8")
+    with pytest.raises(ScriptError) as caught:
+        read_script(path)
+    assert str(caught.value).startswith(f"{path}:2: ")
+
+
+# --- dictionary words --------------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "readings"), [
+    ("strike.", [["strike"]]),
+    ("Don’t", [["don't"]]),
+    ("Okonkwo-Hale,", [["okonkwo", "hale"]]),
+    ("1,200", [["one", "thousand", "two", "hundred"]]),
+    ("3.5", [["three", "point", "five"]]),
+    ("21st", [["twenty", "first"]]),
+    ("2026.", [["twenty", "twenty", "six"], ["two", "thousand", "and", "twenty", "six"],
+               ["two", "thousand", "twenty", "six"]]),
+    ("50%", [["fifty", "percent"]]),
+    ("$5", [["five", "dollars"]]),
+    ("A4", [["a", "four"]]),
+    ("café", [["cafe"]]),
+    ("—", []),
+])
+def test_written_words_become_the_words_said(written, readings):
+    assert spoken_readings(written) == readings
+
+
+def test_ipa_maps_to_the_models_phones():
+    assert ipa_to_arpabet("wˈɛksmoːɹ") == "W EH K S M OW R"
+    assert ipa_to_arpabet("ɑːkˈɔŋkwoʊ") == "AA K AO NG K W OW"
+    assert ipa_to_arpabet("bˈɜːd") == "B ER D"
+
+
+@pytest.mark.parametrize("name", ["wexmoor", "okonkwo", "tallack"])
+def test_names_missing_from_the_dictionary_get_pronunciations(name):
+    require_tool("espeak-ng")
+    phones = pronounce(name).split()
+    assert len(phones) >= 4
+    assert phones[0] in {"W", "AA", "T"}
+
+
+# --- alignment ---------------------------------------------------------------------
+
+def test_alignment_finds_each_sentence_start_within_a_tenth_of_a_second(story):
+    clip, starts = story
+    began = time.monotonic()
+    alignment = align_script(clip, "\n".join(STORY))
+    took = time.monotonic() - began
+    assert [word.text for word in alignment.words] == " ".join(STORY).split()
+    firsts, at = [], 0
+    for sentence in STORY:
+        firsts.append(alignment.words[at].start)
+        at += len(sentence.split())
+    errors = sorted(abs(found - truth) for found, truth in zip(firsts, starts, strict=True))
+    assert statistics.median(errors) <= 0.10, errors
+    assert errors[-1] <= 0.30, errors
+    assert alignment.unmatched == ()
+    assert alignment.duration == pytest.approx(starts[-1] + 3, abs=3)
+    # at least 4 times faster than real time, on a shared machine
+    assert took < alignment.duration / 4
+
+
+def test_words_are_in_order_and_inside_the_clip(story):
+    clip, _ = story
+    alignment = align_script(clip, "\n".join(STORY[:3]) + "\n[horn sounds]")
+    words = alignment.words
+    assert all(a.start <= a.end <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert words[-1].end <= alignment.duration
+    assert alignment.unmatched[-1].kind == "audio"   # the rest of the story has no script
+
+
+def test_script_words_not_in_the_audio_are_reported_with_times(tmp_path):
+    clip = tmp_path / "short.wav"
+    speak_sentences(STORY[:1], clip)
+    alignment = align_script(clip, STORY[0] + " A second sentence that nobody ever read aloud.")
+    assert [part.kind for part in alignment.unmatched] == ["script"]
+    part = alignment.unmatched[0]
+    assert part.text.endswith("nobody ever read aloud.")
+    assert part.start >= 3.0 and part.end <= alignment.duration
+
+
+def test_a_language_without_a_model_names_the_languages_and_model_option(story):
+    with pytest.raises(SpeechError, match=r"available: en.*--model DIR"):
+        align_script(story[0], "Die Fähre fährt wieder.", language="de")
+
+
+def test_a_script_in_another_language_is_refused(story):
+    with pytest.raises(SpeechError, match="another language"):
+        align_script(story[0], "Die Lotsen im Hafen stimmten am Dienstag dafür, ihren Streik "
+                               "zu beenden; die Fähre fährt ab Montag wieder nach Fahrplan.")
+
+
+def test_a_clip_with_no_audio_is_refused_in_one_line(tmp_path):
+    clip = make_clip(tmp_path / "silent.mp4", seconds=1, audio=False)
+    with pytest.raises(MediaError, match="no audio stream") as caught:
+        align_script(clip, "The ferry runs.")
+    assert str(caught.value).startswith(str(clip))
+
+
+def test_speech_audio_is_read_as_raw_16_khz_mono_from_the_given_file_only(tmp_path):
+    argv = speech_audio_command("ffmpeg", tmp_path / "clip.mp4")
+    assert argv[argv.index("-i") + 1] == f"file:{tmp_path / 'clip.mp4'}"
+    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    assert "-format_whitelist" in argv
+    for option, value in (("-map", "0:a:0"), ("-f", "s16le"), ("-ac", "1"), ("-ar", "16000")):
+        assert argv[argv.index(option) + 1] == value
+    assert argv[-2:] == ["pipe:1", "-y"]
