@@ -14,9 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from captions.profiles import get_profile
+from captions.quality import check_file
+from captions.transcript import cue_plain_text
 from media.errors import MediaError
 from media.ffmpeg.commands import speech_audio_command
-from media.speech.align import align_script
+from media.speech.align import align, align_script
+from media.speech.cues import build_cues, write_cues
 from media.speech.errors import ScriptError, SpeechError
 from media.speech.script import ScriptWord, Sound, parse_script, read_script
 from media.speech.words import ipa_to_arpabet, pronounce, spoken_readings
@@ -226,3 +230,35 @@ def test_speech_audio_is_read_as_raw_16_khz_mono_from_the_given_file_only(tmp_pa
     for option, value in (("-map", "0:a:0"), ("-f", "s16le"), ("-ac", "1"), ("-ar", "16000")):
         assert argv[argv.index(option) + 1] == value
     assert argv[-2:] == ["pipe:1", "-y"]
+
+
+# --- cues ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", ["newsreel", "netflix-en", "bbc"])
+def test_cues_from_the_story_pass_the_profiles_check(story, tmp_path, profile):
+    clip, _ = story
+    script = parse_script("Reporter: " + " ".join(STORY[:6]) + "\n\n[horn sounds]\n\n"
+                          + "Amara Okonkwo-Hale: " + " ".join(STORY[6:]))
+    alignment = align(clip, script)
+    cues = build_cues(script, alignment, get_profile(profile))
+    out = tmp_path / "story.vtt"
+    write_cues(out, cues)
+    report = check_file(out, profile)
+    assert report.valid
+    assert report.problems == ()
+    assert cues[0].text.startswith("<v Reporter>Harbour pilots")
+    assert cues[-1].text.startswith("<v Amara Okonkwo-Hale>")
+    shown = " ".join(cue_plain_text(line) for cue in cues for line in cue.text.split("\n"))
+    assert shown.split() == " ".join([*STORY[:6], "[horn sounds]", *STORY[6:]]).split()
+
+
+def test_speech_faster_than_a_profile_allows_keeps_the_lines_and_warns_of_speed(story, tmp_path):
+    # DCMP allows 160 words a minute, the speed espeak-ng speaks at here
+    clip, _ = story
+    script = parse_script("\n".join(STORY))
+    cues = build_cues(script, align(clip, script), get_profile("dcmp"))
+    out = tmp_path / "story.vtt"
+    write_cues(out, cues)
+    report = check_file(out, "dcmp")
+    assert {problem.code for problem in report.problems} <= {"reading-speed", "too-short"}
+    assert len(report.problems) <= len(cues) // 4
