@@ -6,6 +6,7 @@ silences, so each sentence's first word starts at a known time.
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import time
@@ -24,7 +25,7 @@ from media.speech.cues import build_cues, write_cues
 from media.speech.errors import ScriptError, SpeechError
 from media.speech.script import ScriptWord, Sound, parse_script, read_script
 from media.speech.words import ipa_to_arpabet, pronounce, spoken_readings
-from tests.conftest import make_clip, require_tool
+from tests.conftest import make_clip, require_tool, run_media_cli
 
 # our own text, about 60 s at 160 words a minute, with numbers and names
 STORY = [
@@ -262,3 +263,68 @@ def test_speech_faster_than_a_profile_allows_keeps_the_lines_and_warns_of_speed(
     report = check_file(out, "dcmp")
     assert {problem.code for problem in report.problems} <= {"reading-speed", "too-short"}
     assert len(report.problems) <= len(cues) // 4
+
+
+# --- the command -----------------------------------------------------------------------
+
+def test_align_command_writes_captions_that_captions_check_passes(story, tmp_path):
+    clip, _ = story
+    script = tmp_path / "script.txt"
+    script.write_text("Reporter: " + "\n".join(STORY[:6]) + "\n\n[horn sounds]\n\n"
+                      + "\n".join(STORY[6:]) + "\n", encoding="utf-8")
+    out = tmp_path / "captions.en.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(clip), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().endswith("part(s) unmatched")
+    checked = run_media_cli("captions", "check", str(out), "--profile", "newsreel")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "<v Reporter>Harbour pilots" in out.read_text(encoding="utf-8")
+
+
+def test_align_command_prints_cues_unmatched_parts_and_counts_as_json(story, tmp_path):
+    clip, _ = story
+    script = tmp_path / "script.txt"
+    script.write_text(" ".join(STORY[:2]), encoding="utf-8")
+    out = tmp_path / "captions.en.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(clip), "--out", str(out),
+                         "--profile", "bbc", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"cues", "unmatched", "counts", "duration"}
+    assert result["counts"] == {"words": len(" ".join(STORY[:2]).split()), "cues": len(result["cues"]),
+                                "unmatched": len(result["unmatched"])}
+    assert result["cues"][0]["text"].startswith("Harbour pilots")
+    # the rest of the story is speech with no script
+    assert result["unmatched"][-1]["kind"] == "audio"
+    assert result["unmatched"][-1]["start"] >= 4.0
+
+
+@pytest.mark.parametrize(("script_text", "options", "message"), [
+    ("", (), "no words to align"),
+    ("\0\1\2 binary", (), "binary file"),
+    ("Die Lotsen im Hafen stimmten am Dienstag dafür, ihren Streik zu beenden.", (), "another language"),
+    ("The ferry runs again.", ("--language", "de"), "available: en"),
+])
+def test_align_command_refuses_bad_input_in_one_line_and_writes_nothing(
+        story, tmp_path, script_text, options, message):
+    script = tmp_path / "script.txt"
+    script.write_text(script_text, encoding="utf-8")
+    out = tmp_path / "captions.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(story[0]), "--out", str(out),
+                         *options)
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [script]
+
+
+def test_align_command_refuses_a_clip_with_no_audio(tmp_path):
+    clip = make_clip(tmp_path / "silent.mp4", seconds=1, audio=False)
+    script = tmp_path / "script.txt"
+    script.write_text("The ferry runs again.", encoding="utf-8")
+    out = tmp_path / "captions.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(clip), "--out", str(out))
+    assert done.returncode != 0
+    assert done.stderr == f"Error: {clip}: has no audio stream to align the script with\n"
+    assert not out.exists()
