@@ -6,6 +6,7 @@ silences, so each sentence's first word starts at a known time.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -25,7 +26,7 @@ from media.speech.cues import build_cues, write_cues
 from media.speech.errors import ScriptError, SpeechError
 from media.speech.script import ScriptWord, Sound, parse_script, read_script
 from media.speech.words import ipa_to_arpabet, pronounce, spoken_readings
-from tests.conftest import make_clip, require_tool, run_media_cli
+from tests.conftest import IN_CI, make_clip, require_tool, run_media_cli
 
 # our own text, about 60 s at 160 words a minute, with numbers and names
 STORY = [
@@ -44,6 +45,16 @@ STORY = [
 ]
 GAP = 0.6   # seconds of silence between sentences
 SILENCE_PEAK = 300
+
+
+@pytest.fixture(autouse=True)
+def _pocketsphinx_present():
+    """Fail in CI and skip elsewhere when the speech engine (a pip requirement) is missing."""
+    if importlib.util.find_spec("pocketsphinx") is None:
+        message = "pocketsphinx is not installed (pip install -r requirements.txt)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def _samples(path: Path) -> tuple[bytes, int]:
@@ -205,6 +216,25 @@ def test_script_words_not_in_the_audio_are_reported_with_times(tmp_path):
     assert part.start >= 3.0 and part.end <= alignment.duration
 
 
+def test_a_sentence_missing_from_the_script_is_reported_as_sound_with_no_script(story):
+    clip, starts = story
+    alignment = align_script(clip, "\n".join(STORY[:4] + STORY[5:]))
+    assert [part.kind for part in alignment.unmatched] == ["audio"]
+    part = alignment.unmatched[0]
+    assert part.start == pytest.approx(starts[4], abs=0.3)
+    assert part.end == pytest.approx(starts[5] - GAP, abs=0.6)
+
+
+def test_a_sentence_the_clip_never_says_is_reported_where_script_and_audio_part(story):
+    clip, _ = story
+    extra = "The mayor of the town said nothing about it at all on the radio."
+    alignment = align_script(clip, "\n".join(STORY[:4] + [extra] + STORY[4:]))
+    unsaid = " ".join(part.text for part in alignment.unmatched if part.kind == "script")
+    assert set(unsaid.split()) & {"mayor", "town", "nothing", "radio."}
+    # the sentences before it keep their times
+    assert alignment.words[len(" ".join(STORY[:2]).split())].start == pytest.approx(9.34, abs=0.1)
+
+
 def test_a_language_without_a_model_names_the_languages_and_model_option(story):
     with pytest.raises(SpeechError, match=r"available: en.*--model DIR"):
         align_script(story[0], "Die Fähre fährt wieder.", language="de")
@@ -328,3 +358,42 @@ def test_align_command_refuses_a_clip_with_no_audio(tmp_path):
     assert done.returncode != 0
     assert done.stderr == f"Error: {clip}: has no audio stream to align the script with\n"
     assert not out.exists()
+
+
+@pytest.fixture
+def model_dir(tmp_path) -> Path:
+    """A model directory as a user would give one: the bundled English model, laid out flat."""
+    import pocketsphinx
+    bundled = Path(pocketsphinx.__file__).parent / "model" / "en-us"
+    model = tmp_path / "model"
+    model.mkdir()
+    for file in (bundled / "en-us").iterdir():
+        (model / file.name).symlink_to(file)
+    (model / "cmudict-en-us.dict").symlink_to(bundled / "cmudict-en-us.dict")
+    return model
+
+
+def test_a_model_directory_aligns_another_language_with_its_own_dictionary(model_dir, tmp_path):
+    clip = tmp_path / "two.wav"
+    starts = speak_sentences(STORY[5:7], clip)
+    first = STORY[5].replace("2026", "twenty twenty six")
+    alignment = align_script(clip, f"{first}\n{STORY[6]}", language="xx", model=model_dir)
+    second = len(first.split())
+    assert alignment.words[second].text == "Passengers"
+    assert alignment.words[second].start == pytest.approx(starts[1], abs=0.1)
+
+
+def test_a_word_missing_from_a_model_directory_names_its_line(story, model_dir, tmp_path):
+    script = tmp_path / "script.txt"
+    script.write_text("The ferry runs.\nPilots in Wexmoor voted.\n", encoding="utf-8")
+    out = tmp_path / "out.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(story[0]), "--out", str(out),
+                         "--language", "xx", "--model", str(model_dir))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: {script}:2: 'wexmoor' is not in the model's dictionary")
+    assert not out.exists()
+
+
+def test_a_directory_that_is_no_model_is_refused(story, tmp_path):
+    with pytest.raises(SpeechError, match="not a pocketsphinx model"):
+        align_script(story[0], "The ferry runs.", language="xx", model=tmp_path)

@@ -19,7 +19,7 @@ from pathlib import Path
 from media.ffmpeg import commands, tools
 from media.ffmpeg.probe import probe
 from media.ffmpeg.run import run_tool, timeout_for
-from media.speech.errors import SpeechError
+from media.speech.errors import ScriptError, SpeechError
 from media.speech.script import Script, parse_script
 from media.speech.words import pronounce, spoken_readings
 
@@ -36,10 +36,16 @@ LANGUAGES = ("en",)
 _BEAMS = {"beam": 1e-200, "wbeam": 1e-200, "pbeam": 1e-200, "maxhmmpf": -1}
 # the second pass, for words said nowhere, keeps every path
 _WIDEST_BEAMS = {"beam": 1e-300, "wbeam": 1e-300, "pbeam": 1e-300, "maxhmmpf": -1}
-# a 10 ms frame peaking above this (about -34 dBFS) has sound in it
-_VOICED_PEAK = 650
+# a 10 ms frame peaking above this (-40 dBFS) has sound in it
+_VOICED_PEAK = 330
 # script words with less sound than this under them were not said there
 _MIN_VOICED_SHARE = 0.2
+# The model's phones take at least 3 frames each; words at about that
+# length, several in a row, were fitted where there was no time for them.
+_SQUEEZED_FRAMES_PER_PHONE = 3.3
+_SQUEEZED_RUN = 3
+# silences inside a word (before a stop consonant) are shorter than this, in frames
+_WORD_GAP_FRAMES = 15
 # sound with no script word is reported when it lasts this long...
 MIN_UNSCRIPTED_SECONDS = 1.0
 # ...counting pauses shorter than this as part of it
@@ -106,21 +112,26 @@ def align(media: Path | str, script: Script, language: str = "en",
     if not info.has_audio:
         raise SpeechError("has no audio stream to align the script with", media)
     raw = speech_samples(media, info.duration)
-    units, spans = _force_align(raw, script, language, config)
+    units, spans, pauses = _force_align(raw, script, language, config)
     duration = len(raw) / 2 / SAMPLE_RATE
+    voiced = _voiced_frames(raw)
     words: list[TimedWord] = []
+    phones: list[int] = []
     at = 0.0
     for word, word_units in zip(script.words, units, strict=True):
+        phones.append(0)
         if word_units:
             mine = [spans.pop(0) for _ in word_units]
             start, end = mine[0][0], mine[-1][1]
+            phones[-1] = sum(span[2] for span in mine)
+            if not pauses:
+                start, end = _trimmed(start, end, voiced)
         else:
             start = end = at   # punctuation only: shown with the word before
         # words said nowhere were placed in silence added after the clip
         words.append(TimedWord(word.text, round(min(start, duration), 3), round(min(end, duration), 3)))
         at = end
-    voiced = _voiced_frames(raw)
-    unmatched = _unsaid(words, units, voiced) + _unscripted(words, voiced)
+    unmatched = _unsaid(words, phones, voiced) + _unscripted(words, voiced)
     return Alignment(tuple(words), tuple(sorted(unmatched, key=lambda part: part.start)),
                      round(duration, 3))
 
@@ -178,8 +189,8 @@ def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]
                 if decoder.lookup_word(name) is None:
                     unknown += 1
                     if language != "en":
-                        raise SpeechError(f"line {word.line}: {name!r} is not in the model's "
-                                          "dictionary", script.path)
+                        raise ScriptError(f"{name!r} is not in the model's dictionary (add it "
+                                          "there, or write it as it is said)", script.path, word.line)
                     decoder.add_word(name, pronounce(name), True)
                 else:
                     known += 1
@@ -200,12 +211,14 @@ def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]
 
 
 def _force_align(raw: bytes, script: Script, language: str,
-                 config: dict) -> tuple[list[list[str]], list[tuple[float, float]]]:
-    """Return each script word's dictionary words and the (start, end) of each of those, in order.
+                 config: dict) -> tuple[list[list[str]], list[tuple[float, float, int]], bool]:
+    """Return each script word's dictionary words, the (start, end, phones) of each of those, in order,
+    and whether pauses between words were told apart from the words.
 
     :raises SpeechError: when the words cannot be fitted to the audio at all
     """
     units, segments = _pass(raw, script, language, config, fillers=True)
+    pauses = segments is not None
     if segments is None:
         # Words the clip never says have no sound to take, and the alignment
         # fails. Silence after the end gives them somewhere to go, where they
@@ -215,22 +228,53 @@ def _force_align(raw: bytes, script: Script, language: str,
         padding = min(_MAX_PADDING_SECONDS, _PADDING_PER_WORD * len(script.words))
         units, segments = _pass(raw + _quiet(padding), script, language, config, fillers=False)
     names = [unit for word in units for unit in word]
-    if segments is None or [_ALTERNATE.sub("", segment.word) for segment in segments] != names:
+    if segments is None or [_ALTERNATE.sub("", segment[0]) for segment in segments] != names:
         raise SpeechError("the script could not be aligned with the audio: is it the script "
                           "of this clip, in its language?", script.path)
-    return units, [(segment.start_frame * FRAME_SECONDS, (segment.end_frame + 1) * FRAME_SECONDS)
-                   for segment in segments]
+    return units, [(first * FRAME_SECONDS, (last + 1) * FRAME_SECONDS, phones)
+                   for _, first, last, phones in segments], pauses
+
+
+def _trimmed(start: float, end: float, voiced: list[bool]) -> tuple[float, float]:
+    """Return a word's span without the silence before and after it.
+
+    Without pauses in the grammar, the pause before a word is counted as
+    part of it (with the tail of the word before); its sound tells where it
+    really is: the longest stretch of sound in the span, stop consonants'
+    short silences included.
+    """
+    first, last = int(start / FRAME_SECONDS), min(len(voiced), int(end / FRAME_SECONDS))
+    stretches: list[list[int]] = []
+    for frame in range(first, last):
+        if voiced[frame]:
+            if stretches and frame - stretches[-1][1] <= _WORD_GAP_FRAMES:
+                stretches[-1][1] = frame
+            else:
+                stretches.append([frame, frame])
+    if not stretches:
+        return start, end
+    begin, finish = max(stretches, key=lambda stretch: stretch[1] - stretch[0])
+    return begin * FRAME_SECONDS, (finish + 1) * FRAME_SECONDS
 
 
 def _pass(raw: bytes, script: Script, language: str, config: dict, fillers: bool):
     """Return the dictionary words per script word and the segments of one alignment pass (None if it fails)."""
-    from pocketsphinx import Decoder
+    try:
+        from pocketsphinx import Decoder
+    except ImportError:
+        raise SpeechError("pocketsphinx is not installed (pip install -r requirements.txt)") from None
     beams = _BEAMS if fillers else _WIDEST_BEAMS
     decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL", fsgusefiller=fillers,
                       **beams, **config)
     units = _dictionary_units(decoder, script, language)
     decoder.set_align_text(" ".join(unit for word in units for unit in word))
-    return units, _segments(decoder, raw)
+    segments = _segments(decoder, raw)
+    if segments is None:
+        return units, None
+    # (word, start frame, end frame, phones of the pronunciation heard)
+    return units, [(segment.word, segment.start_frame, segment.end_frame,
+                    len((decoder.lookup_word(segment.word) or "").split()))
+                   for segment in segments]
 
 
 def _segments(decoder, raw: bytes) -> list | None:
@@ -270,17 +314,33 @@ def _voiced_frames(raw: bytes) -> list[bool]:
     return frames
 
 
-def _unsaid(words: list[TimedWord], units: list[list[str]], voiced: list[bool]) -> list[Unmatched]:
-    """Return runs of script words placed where there is (almost) no sound: not in the audio."""
-    parts: list[Unmatched] = []
-    run: list[TimedWord] = []
-    for word, word_units in zip(words, units, strict=True):
-        if not word_units:
-            if run:
-                run.append(word)
-            continue
+def _unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> list[Unmatched]:
+    """Return runs of script words the clip does not say where they were placed.
+
+    A word is not said there when (almost) no sound is under it, or when it
+    is one of a run of words each given the least time the model allows, the
+    mark of script words squeezed between words that are said.
+    """
+    spoken = [index for index, count in enumerate(phones) if count]
+    missing = set()
+    squeezed: list[int] = []
+    for index in spoken:
+        word = words[index]
         frames = voiced[int(word.start / FRAME_SECONDS):int(word.end / FRAME_SECONDS)]
         if not frames or sum(frames) < _MIN_VOICED_SHARE * len(frames):
+            missing.add(index)
+        if word.end - word.start < _SQUEEZED_FRAMES_PER_PHONE * FRAME_SECONDS * phones[index]:
+            squeezed.append(index)
+            continue
+        if len(squeezed) >= _SQUEEZED_RUN:
+            missing.update(squeezed)
+        squeezed = []
+    if len(squeezed) >= _SQUEEZED_RUN:
+        missing.update(squeezed)
+    parts: list[Unmatched] = []
+    run: list[TimedWord] = []
+    for index, word in enumerate(words):
+        if index in missing or (run and not phones[index]):
             run.append(word)
         elif run:
             parts.append(_part("script", run))
