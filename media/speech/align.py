@@ -9,10 +9,7 @@ no script are reported in ``unmatched`` instead of being stretched silently.
 
 from __future__ import annotations
 
-import array
-import random
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +17,20 @@ from media.ffmpeg import commands, tools
 from media.ffmpeg.probe import probe
 from media.ffmpeg.run import run_tool, timeout_for
 from media.speech.errors import ScriptError, SpeechError
+from media.speech.matching import (
+    FRAME_SECONDS,
+    SAMPLE_RATE,
+    TimedWord,
+    Unmatched,
+    quiet,
+    trimmed,
+    unsaid,
+    unscripted,
+    voiced_frames,
+)
 from media.speech.script import Script, parse_script
 from media.speech.words import pronounce, spoken_readings
 
-SAMPLE_RATE = 16000
-FRAME_SECONDS = 0.01          # pocketsphinx's frames are 10 ms
-_FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_SECONDS)
 # the languages with a model in the pocketsphinx wheel
 LANGUAGES = ("en",)
 # Forced alignment prunes paths like recognition does; with the default
@@ -36,20 +41,6 @@ LANGUAGES = ("en",)
 _BEAMS = {"beam": 1e-200, "wbeam": 1e-200, "pbeam": 1e-200, "maxhmmpf": -1}
 # the second pass, for words said nowhere, keeps every path
 _WIDEST_BEAMS = {"beam": 1e-300, "wbeam": 1e-300, "pbeam": 1e-300, "maxhmmpf": -1}
-# a 10 ms frame peaking above this (-40 dBFS) has sound in it
-_VOICED_PEAK = 330
-# script words with less sound than this under them were not said there
-_MIN_VOICED_SHARE = 0.2
-# The model's phones take at least 3 frames each; words at about that
-# length, several in a row, were fitted where there was no time for them.
-_SQUEEZED_FRAMES_PER_PHONE = 3.3
-_SQUEEZED_RUN = 3
-# silences inside a word (before a stop consonant) are shorter than this, in frames
-_WORD_GAP_FRAMES = 15
-# sound with no script word is reported when it lasts this long...
-MIN_UNSCRIPTED_SECONDS = 1.0
-# ...counting pauses shorter than this as part of it
-_PAUSE_SECONDS = 0.3
 # more than this share of words unknown to the dictionary: another language
 _FOREIGN_SHARE = 0.5
 # silence added after the clip for words it never says, per word and at most
@@ -57,30 +48,6 @@ _PADDING_PER_WORD = 0.6
 _MAX_PADDING_SECONDS = 60.0
 _FILLERS = re.compile(r"^(?:<.*>|\[.*\]|\+\+.*\+\+)$")
 _ALTERNATE = re.compile(r"\(\d+\)$")
-
-
-@dataclass(frozen=True)
-class TimedWord:
-    """A script word as written, and when it is spoken, in seconds."""
-
-    text: str
-    start: float
-    end: float
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """Script with no speech under it (``kind`` "script") or sound with no script ("audio")."""
-
-    kind: str
-    text: str
-    start: float
-    end: float
-
-    def to_json(self) -> dict:
-        """Return the part as a JSON-ready dict, times rounded to milliseconds."""
-        return {"kind": self.kind, "text": self.text,
-                "start": round(self.start, 3), "end": round(self.end, 3)}
 
 
 @dataclass(frozen=True)
@@ -114,7 +81,7 @@ def align(media: Path | str, script: Script, language: str = "en",
     raw = speech_samples(media, info.duration)
     units, spans, pauses = _force_align(raw, script, language, config)
     duration = len(raw) / 2 / SAMPLE_RATE
-    voiced = _voiced_frames(raw)
+    voiced = voiced_frames(raw)
     words: list[TimedWord] = []
     phones: list[int] = []
     at = 0.0
@@ -125,13 +92,13 @@ def align(media: Path | str, script: Script, language: str = "en",
             start, end = mine[0][0], mine[-1][1]
             phones[-1] = sum(span[2] for span in mine)
             if not pauses:
-                start, end = _trimmed(start, end, voiced)
+                start, end = trimmed(start, end, voiced)
         else:
             start = end = at   # punctuation only: shown with the word before
         # words said nowhere were placed in silence added after the clip
         words.append(TimedWord(word.text, round(min(start, duration), 3), round(min(end, duration), 3)))
         at = end
-    unmatched = _unsaid(words, phones, voiced) + _unscripted(words, voiced)
+    unmatched = unsaid(words, phones, voiced) + unscripted(words, voiced)
     return Alignment(tuple(words), tuple(sorted(unmatched, key=lambda part: part.start)),
                      round(duration, 3))
 
@@ -163,7 +130,7 @@ def speech_samples(media: Path, duration: float) -> bytes:
     argv = commands.speech_audio_command(tools.ffmpeg(), media, SAMPLE_RATE)
     result = run_tool(argv, media, what="cannot decode the audio", timeout=timeout_for(duration),
                       binary_output=True)
-    if len(result.stdout) < _FRAME_SAMPLES * 2:
+    if len(result.stdout) < int(SAMPLE_RATE * FRAME_SECONDS) * 2:
         raise SpeechError("has no sound to align the script with", media)
     return result.stdout
 
@@ -222,39 +189,17 @@ def _force_align(raw: bytes, script: Script, language: str,
     if segments is None:
         # Words the clip never says have no sound to take, and the alignment
         # fails. Silence after the end gives them somewhere to go, where they
-        # are then found unsaid (see _unsaid) instead of failing the script;
+        # are then found unsaid (see unsaid) instead of failing the script;
         # optional pauses between words make such a pass fail too, so this
         # one goes without.
         padding = min(_MAX_PADDING_SECONDS, _PADDING_PER_WORD * len(script.words))
-        units, segments = _pass(raw + _quiet(padding), script, language, config, fillers=False)
+        units, segments = _pass(raw + quiet(padding), script, language, config, fillers=False)
     names = [unit for word in units for unit in word]
     if segments is None or [_ALTERNATE.sub("", segment[0]) for segment in segments] != names:
         raise SpeechError("the script could not be aligned with the audio: is it the script "
                           "of this clip, in its language?", script.path)
     return units, [(first * FRAME_SECONDS, (last + 1) * FRAME_SECONDS, phones)
                    for _, first, last, phones in segments], pauses
-
-
-def _trimmed(start: float, end: float, voiced: list[bool]) -> tuple[float, float]:
-    """Return a word's span without the silence before and after it.
-
-    Without pauses in the grammar, the pause before a word is counted as
-    part of it (with the tail of the word before); its sound tells where it
-    really is: the longest stretch of sound in the span, stop consonants'
-    short silences included.
-    """
-    first, last = int(start / FRAME_SECONDS), min(len(voiced), int(end / FRAME_SECONDS))
-    stretches: list[list[int]] = []
-    for frame in range(first, last):
-        if voiced[frame]:
-            if stretches and frame - stretches[-1][1] <= _WORD_GAP_FRAMES:
-                stretches[-1][1] = frame
-            else:
-                stretches.append([frame, frame])
-    if not stretches:
-        return start, end
-    begin, finish = max(stretches, key=lambda stretch: stretch[1] - stretch[0])
-    return begin * FRAME_SECONDS, (finish + 1) * FRAME_SECONDS
 
 
 def _pass(raw: bytes, script: Script, language: str, config: dict, fillers: bool):
@@ -285,99 +230,3 @@ def _segments(decoder, raw: bytes) -> list | None:
     if decoder.hyp() is None:
         return None
     return [segment for segment in decoder.seg() if not _FILLERS.match(segment.word)]
-
-
-def _quiet(seconds: float) -> bytes:
-    """Return ``seconds`` of faint noise (about -60 dBFS), the same on every run.
-
-    Not digital silence, nor a repeating pattern: on those the acoustic
-    model scores no path well enough for the alignment to finish.
-    """
-    noise = random.Random(0)
-    second = array.array("h", [noise.randint(-30, 30) for _ in range(SAMPLE_RATE)])
-    if sys.byteorder == "big":
-        second.byteswap()
-    whole, rest = divmod(int(seconds * SAMPLE_RATE), SAMPLE_RATE)
-    return second.tobytes() * whole + second.tobytes()[:rest * 2]
-
-
-def _voiced_frames(raw: bytes) -> list[bool]:
-    """Return, for each 10 ms frame, whether it has sound above a quiet room's level."""
-    samples = array.array("h")
-    samples.frombytes(raw[:len(raw) - len(raw) % 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
-    frames = []
-    for first in range(0, len(samples), _FRAME_SAMPLES):
-        chunk = samples[first:first + _FRAME_SAMPLES]
-        frames.append(max(chunk) > _VOICED_PEAK or -min(chunk) > _VOICED_PEAK)
-    return frames
-
-
-def _unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> list[Unmatched]:
-    """Return runs of script words the clip does not say where they were placed.
-
-    A word is not said there when (almost) no sound is under it, or when it
-    is one of a run of words each given the least time the model allows, the
-    mark of script words squeezed between words that are said.
-    """
-    spoken = [index for index, count in enumerate(phones) if count]
-    missing = set()
-    squeezed: list[int] = []
-    for index in spoken:
-        word = words[index]
-        frames = voiced[int(word.start / FRAME_SECONDS):int(word.end / FRAME_SECONDS)]
-        if not frames or sum(frames) < _MIN_VOICED_SHARE * len(frames):
-            missing.add(index)
-        if word.end - word.start < _SQUEEZED_FRAMES_PER_PHONE * FRAME_SECONDS * phones[index]:
-            squeezed.append(index)
-            continue
-        if len(squeezed) >= _SQUEEZED_RUN:
-            missing.update(squeezed)
-        squeezed = []
-    if len(squeezed) >= _SQUEEZED_RUN:
-        missing.update(squeezed)
-    parts: list[Unmatched] = []
-    run: list[TimedWord] = []
-    for index, word in enumerate(words):
-        if index in missing or (run and not phones[index]):
-            run.append(word)
-        elif run:
-            parts.append(_part("script", run))
-            run = []
-    if run:
-        parts.append(_part("script", run))
-    return parts
-
-
-def _part(kind: str, run: list[TimedWord]) -> Unmatched:
-    return Unmatched(kind, " ".join(word.text for word in run), run[0].start, run[-1].end)
-
-
-def _unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
-    """Return stretches of sound, pauses included, with no script word over them."""
-    covered = [False] * len(voiced)
-    for word in words:
-        for frame in range(int(word.start / FRAME_SECONDS), min(len(voiced), int(word.end / FRAME_SECONDS))):
-            covered[frame] = True
-    parts: list[Unmatched] = []
-    pause = int(_PAUSE_SECONDS / FRAME_SECONDS)
-    start = last = None
-    for frame, (sound, taken) in enumerate(zip(voiced, covered, strict=True)):
-        if sound and not taken:
-            if start is None or frame - last > pause:
-                _close(parts, start, last)
-                start = frame
-            last = frame
-    _close(parts, start, last)
-    return parts
-
-
-def _close(parts: list[Unmatched], start: int | None, last: int | None) -> None:
-    """Add the stretch from frame ``start`` to ``last`` when it is long enough to report."""
-    if start is None or last is None:
-        return
-    begin, end = start * FRAME_SECONDS, (last + 1) * FRAME_SECONDS
-    if end - begin >= MIN_UNSCRIPTED_SECONDS:
-        parts.append(Unmatched("audio", "(sound with no script)", round(begin, 3), round(end, 3)))
-
