@@ -316,3 +316,15 @@ def test_a_word_missing_from_a_model_directory_names_its_line(story, model_dir, 
 def test_a_directory_that_is_no_model_is_refused(story, tmp_path):
     with pytest.raises(SpeechError, match="not a pocketsphinx model"):
         align_script(story[0], "The ferry runs.", language="xx", model=tmp_path)
+
+
+def test_align_command_refuses_a_clip_with_no_speech_in_one_line(tmp_path):
+    clip = make_clip(tmp_path / "tone.mp4", seconds=2)
+    script = tmp_path / "script.txt"
+    script.write_text("Harbour pilots in Wexmoor voted on Tuesday to end their strike.", encoding="utf-8")
+    out = tmp_path / "captions.vtt"
+    done = run_media_cli("captions", "align", str(script), "--media", str(clip), "--out", str(out))
+    assert done.returncode == 1
+    assert done.stderr == (f"Error: {script}: the script could not be aligned with the speech in {clip}: "
+                           "is it the script of this clip, in its language?\n")
+    assert not out.exists()

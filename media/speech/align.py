@@ -43,6 +43,8 @@ _BEAMS = {"beam": 1e-200, "wbeam": 1e-200, "pbeam": 1e-200, "maxhmmpf": -1}
 _WIDEST_BEAMS = {"beam": 1e-300, "wbeam": 1e-300, "pbeam": 1e-300, "maxhmmpf": -1}
 # more than this share of words unknown to the dictionary: another language
 _FOREIGN_SHARE = 0.5
+# more than this share of the script not said: it is not this clip's script
+_MOST = 0.5
 # silence added after the clip for words it never says, per word and at most
 _PADDING_PER_WORD = 0.6
 _MAX_PADDING_SECONDS = 60.0
@@ -79,7 +81,7 @@ def align(media: Path | str, script: Script, language: str = "en",
     if not info.has_audio:
         raise SpeechError("has no audio stream to align the script with", media)
     raw = speech_samples(media, info.duration)
-    units, spans, pauses = _force_align(raw, script, language, config)
+    units, spans, pauses = _force_align(media, raw, script, language, config)
     duration = len(raw) / 2 / SAMPLE_RATE
     voiced = voiced_frames(raw)
     words: list[TimedWord] = []
@@ -99,6 +101,10 @@ def align(media: Path | str, script: Script, language: str = "en",
         words.append(TimedWord(word.text, round(min(start, duration), 3), round(min(end, duration), 3)))
         at = end
     unmatched = unsaid(words, phones, voiced) + unscripted(words, voiced)
+    missing = sum(len(part.text.split()) for part in unmatched if part.kind == "script")
+    if missing > _MOST * len(words):
+        # the words went somewhere, but not onto speech: another clip, or no speech at all
+        raise _no_fit(media, script)
     return Alignment(tuple(words), tuple(sorted(unmatched, key=lambda part: part.start)),
                      round(duration, 3))
 
@@ -177,7 +183,7 @@ def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]
     return units
 
 
-def _force_align(raw: bytes, script: Script, language: str,
+def _force_align(media: Path, raw: bytes, script: Script, language: str,
                  config: dict) -> tuple[list[list[str]], list[tuple[float, float, int]], bool]:
     """Return each script word's dictionary words, the (start, end, phones) of each of those, in order,
     and whether pauses between words were told apart from the words.
@@ -196,10 +202,14 @@ def _force_align(raw: bytes, script: Script, language: str,
         units, segments = _pass(raw + quiet(padding), script, language, config, fillers=False)
     names = [unit for word in units for unit in word]
     if segments is None or [_ALTERNATE.sub("", segment[0]) for segment in segments] != names:
-        raise SpeechError("the script could not be aligned with the audio: is it the script "
-                          "of this clip, in its language?", script.path)
+        raise _no_fit(media, script)
     return units, [(first * FRAME_SECONDS, (last + 1) * FRAME_SECONDS, phones)
                    for _, first, last, phones in segments], pauses
+
+
+def _no_fit(media: Path, script: Script) -> SpeechError:
+    return SpeechError(f"the script could not be aligned with the speech in {media}: is it "
+                       "the script of this clip, in its language?", script.path)
 
 
 def _pass(raw: bytes, script: Script, language: str, config: dict, fillers: bool):
