@@ -252,6 +252,7 @@ def test_align_command_prints_cues_unmatched_parts_and_counts_as_json(story, tmp
     ("", (), "no words to align"),
     ("\0\1\2 binary", (), "binary file"),
     ("Die Lotsen im Hafen stimmten am Dienstag dafür, ihren Streik zu beenden.", (), "another language"),
+    ("Паромы снова ходят по расписанию с понедельника.", (), "another language"),
     ("The ferry runs again.", ("--language", "de"), "available: en"),
 ])
 def test_align_command_refuses_bad_input_in_one_line_and_writes_nothing(

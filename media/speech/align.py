@@ -154,6 +154,8 @@ def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]
     for index, word in enumerate(script.words):
         readings = spoken_readings(word.text)
         if not readings:
+            # letters with no English reading (another alphabet) count as unknown words
+            unknown += any(char.isalpha() for char in word.text)
             units.append([])
             continue
         if len(readings) == 1:
