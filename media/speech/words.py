@@ -86,6 +86,8 @@ def _number_readings(core: str) -> list[list[str]]:
             readings.append(num2words(value, to="year"))   # "twenty twenty-six"
         cardinal = num2words(value)
         readings += [cardinal, cardinal.replace(" and ", " ")]  # "one hundred (and) five"
+        if 1000 < value < 10000 and value % 100 == 0 and value % 1000:
+            readings.append(f"{num2words(value // 100)} hundred")   # "twelve hundred"
     elif _DECIMAL.match(core):
         try:
             readings.append(num2words(Decimal(core)))
