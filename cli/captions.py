@@ -1,7 +1,7 @@
-"""``python -m media captions``: parse, check, convert and transcribe caption files.
+"""``python -m media captions``: parse, check, convert, transcribe and align caption files.
 
-Thin: each command calls the ``captions`` package (and ``media.video.sound`` for
-``check --video``) and prints what it returns.
+Thin: each command calls the ``captions`` package (``media.video.sound`` for
+``check --video``, ``media.speech`` for ``align``) and prints what it returns.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _CONVERT_TO = {".vtt": "to_webvtt", ".srt": "to_srt"}
 
 @click.group()
 def captions() -> None:
-    """Parse, check, convert and transcribe caption files (WebVTT, SRT, SBV)."""
+    """Parse, check, convert, transcribe and align caption files (WebVTT, SRT, SBV)."""
 
 
 @captions.command()
@@ -172,3 +172,65 @@ def transcript(file: Path, descriptions: Path | None, chapters: Path | None,
         click.echo(transcript_html(result))
     else:
         click.echo(transcript_text(result))
+
+
+@captions.command()
+@click.argument("script_file", metavar="SCRIPT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--media", "clip", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The clip whose speech the script is.")
+@click.option("--language", default="en", show_default=True,
+              help="The language spoken (models are bundled for: en).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WebVTT file to write.")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="newsreel",
+              show_default=True, help="The caption guidelines the cues keep to.")
+@click.option("--model", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A pocketsphinx model directory (acoustic model and one .dict) for another language.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cues, unmatched parts and counts as JSON.")
+def align(script_file: Path, clip: Path, language: str, out: Path, profile: str,
+          model: Path | None, as_json: bool) -> None:
+    """Time the words of SCRIPT (plain text) to the speech in a clip and write captions.
+
+    SCRIPT is plain UTF-8 text in paragraphs. A line starting "Name:" names
+    the speaker of its paragraph (a <v Name> voice in the cues); [text in
+    brackets] describes a sound and gets a cue of its own without being
+    aligned. The cues keep to the chosen profile, as "captions check" judges
+    it. Script words that are not in the audio, and sound with no script,
+    are listed with their times, not stretched to fit. Nothing is written
+    when the script or the clip cannot be used.
+
+    \b
+    Example:
+      python -m media captions align script.txt --media clip.mp4 --out captions.en.vtt
+      python -m media captions align script.txt --media clip.mp4 --out captions.en.vtt --json
+    """
+    from captions.profiles import get_profile
+    from media.speech.align import align as align_speech
+    from media.speech.cues import build_cues, write_cues
+    from media.speech.script import read_script
+    for other in (script_file, clip):
+        if out.exists() and other.exists() and out.resolve() == other.resolve():
+            raise click.ClickException(f"{out}: is an input file; choose another name for the captions")
+    script = read_script(script_file)
+    alignment = align_speech(clip, script, language, model)
+    cues = build_cues(script, alignment, get_profile(profile))
+    try:
+        write_cues(out, cues)
+    except OSError as error:
+        raise click.ClickException(f"{out}: cannot write: {error.strerror or error}") from None
+    if as_json:
+        click.echo(json.dumps({
+            "cues": [{"start": cue.start, "end": cue.end, "text": cue.text} for cue in cues],
+            "unmatched": [part.to_json() for part in alignment.unmatched],
+            "counts": {"words": len(alignment.words), "cues": len(cues),
+                       "unmatched": len(alignment.unmatched)},
+            "duration": alignment.duration,
+        }, ensure_ascii=False))
+        return
+    from captions.timecodes import format_timestamp
+    for part in alignment.unmatched:
+        what = "not in the audio" if part.kind == "script" else "no script"
+        click.echo(f"{script_file}: {format_timestamp(part.start)} --> {format_timestamp(part.end)} "
+                   f"{what}: {part.text}", err=True)
+    click.echo(f"{out}: {len(cues)} cues from {len(alignment.words)} words, "
+               f"{len(alignment.unmatched)} part(s) unmatched", err=True)

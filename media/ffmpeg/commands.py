@@ -273,6 +273,17 @@ def silencedetect_command(ffmpeg_bin: str, path: Path | str, noise_db: float,
     return _compile_with_log(_audio_analysis(path, detector), ffmpeg_bin)
 
 
+def speech_audio_command(ffmpeg_bin: str, path: Path | str, rate: int = 16000) -> list[str]:
+    """Return the argv that writes the first audio stream of ``path`` to stdout as raw speech samples.
+
+    Mono signed 16-bit little-endian at ``rate`` Hz, no header: what speech
+    recognisers read.
+    """
+    out = ffmpeg.output(_input(path)["a:0"], "pipe:1", f="s16le", ac=1, ar=rate,
+                        vn=None, sn=None, dn=None, **{"c:a": "pcm_s16le"})
+    return _compile(out, ffmpeg_bin)
+
+
 def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: int,
                       seconds: int, options: dict, tone: int) -> list[str]:
     """Return the argv that synthesises a test clip: moving pattern and a beeping tone."""
