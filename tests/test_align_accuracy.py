@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from media.speech.align import align_script
 from tests.conftest import require_tool
 from tests.speech import percentile, speak, start_errors
-
-try:
-    from media.speech.align import align_script
-except ModuleNotFoundError as error:  # only while the aligner is being written; any other missing module fails
-    if error.name not in ("media.speech", "media.speech.align"):
-        raise
-    pytest.skip("media.speech.align is not there yet", allow_module_level=True)
 
 TEXTS = sorted((Path(__file__).parent / "data" / "speech").glob("*.txt"))
 MEDIAN_BOUND = 0.10
