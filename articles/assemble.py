@@ -186,7 +186,8 @@ def _stored_video(bundle: Bundle, library: Library, clip: ClipResult, tracks: li
         (shown if caption_spec.shown_as_text else extra).append(StoredTrack(
             src=vtt_path.name, kind=caption_spec.kind, language=caption_spec.language,
             direction=languages.direction(caption_spec.language), label=caption_spec.label,
-            default=caption_spec.default, transcript=transcript, chapters=chapters))
+            default=caption_spec.default, transcript=transcript, chapters=chapters,
+            automatic=caption_spec.automatic))
     shown.sort(key=lambda t: not t.default)
     main = clip.main
     playable = [main, *clip.of_kind("rendition"), *clip.of_kind("webm")]

@@ -48,6 +48,8 @@ class CaptionSpec:
     label: str
     default: bool
     kind: str = "captions"   # captions, subtitles, descriptions or chapters
+    # Made by speech recognition and published unreviewed: its label says so.
+    automatic: bool = False
 
     @property
     def shown_as_text(self) -> bool:
@@ -339,7 +341,10 @@ class _Fields:
         default = item.get("default", False)
         if not isinstance(default, bool):
             raise self.fail("'default' must be true or false", *keys, "default")
-        return CaptionSpec(path, language, label, default, kind)
+        automatic = item.get("automatic", False)
+        if not isinstance(automatic, bool):
+            raise self.fail("'automatic' must be true or false", *keys, "automatic")
+        return CaptionSpec(path, language, label, default, kind, automatic)
 
     def images(self, folder: Path) -> tuple[ImageSpec, ...]:
         """Validate the ``images`` list (alt text is checked at ingest with the file's metadata)."""

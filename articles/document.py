@@ -227,11 +227,16 @@ class StoredTrack:
     # always have one, even when none of their cues shows any text.
     transcript: tuple[StoredSection, ...] | None = None
     chapters: tuple[StoredChapter, ...] | None = None
+    # Published unreviewed from speech recognition (``automatic: true`` in the bundle).
+    automatic: bool = False
 
     def to_json(self) -> dict:
         """Return the object stored in the document."""
         data = {"src": self.src, "kind": self.kind, "language": self.language,
                 "dir": self.direction, "label": self.label, "default": self.default}
+        if self.automatic:
+            # Written only when true, so that other documents stay as they were.
+            data["automatic"] = True
         if self.transcript is not None:
             data["transcript"] = [section.to_json() for section in self.transcript]
         if self.chapters is not None:
@@ -245,7 +250,9 @@ class StoredTrack:
         return cls(fields.text("src"), fields.text("kind"), fields.text("language"),
                    fields.text("dir"), fields.text("label"), fields.flag("default"),
                    fields.objects("transcript", StoredSection.from_json, default=None),
-                   fields.objects("chapters", StoredChapter.from_json, default=None))
+                   fields.objects("chapters", StoredChapter.from_json, default=None),
+                   # Documents from before automatic tracks have none.
+                   fields.flag("automatic", default=False))
 
 
 @dataclass(frozen=True)

@@ -71,9 +71,9 @@ class Fields:
         """Return a whole-number field: a size in pixels or bytes."""
         return self.value(key, (int,), "a whole number", nullable)
 
-    def flag(self, key: str) -> bool:
-        """Return a true-or-false field."""
-        return self.value(key, (bool,), "true or false")
+    def flag(self, key: str, default: Any = REQUIRED) -> bool:
+        """Return a true-or-false field (``default`` where an older document has none)."""
+        return self.value(key, (bool,), "true or false", default=default)
 
     def texts(self, key: str) -> tuple[str, ...]:
         """Return a list of texts."""

@@ -22,6 +22,7 @@ from articles.bundle import Bundle, BundleError, load_bundle
 from articles.collect import media_names, release_unused
 from articles.document import DocumentError
 from articles.store import ArticleRow, Library
+from captions.drafts import is_draft
 from captions.quality import check_track
 from captions.transcript import build_full_transcript
 from media.ffmpeg.commands import ClipSettings
@@ -75,6 +76,7 @@ def ingest_bundle(folder: Path | str, library: Library,
     notes: list[str] = []
     specs = bundle.video.captions if bundle.video else ()
     tracks = [captions.load_captions(spec.path) for spec in specs]
+    _check_drafts(specs)
     for track in tracks:
         notes.extend(track.warnings)
     info = probe(bundle.video.path) if bundle.video else None
@@ -145,6 +147,22 @@ def _check_clip(bundle: Bundle, info: VideoInfo, tracks: list, limits: InputLimi
         # WCAG 1.2.2: prerecorded audio needs captions.
         raise BundleError("the clip has sound but the front matter lists no caption files",
                           bundle.article_file)
+
+
+def _check_drafts(specs) -> None:
+    """Refuse a draft made by speech recognition unless the bundle marks it ``automatic: true``.
+
+    An unreviewed draft must not pass as captions someone checked: the editor
+    either reviews it (and removes the NOTE) or publishes it labelled automatic.
+    """
+    for spec in specs:
+        if spec.automatic:
+            continue
+        text, _, _ = captions.read_caption_text(spec.path)
+        if is_draft(text):
+            raise BundleError("is an automatic draft (it carries the draft NOTE): review it and "
+                              "remove the NOTE, or mark it 'automatic: true' in article.md",
+                              spec.path)
 
 
 def _has_visible_text(track: captions.CaptionTrack) -> bool:

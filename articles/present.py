@@ -38,9 +38,23 @@ def srcset(renditions: Iterable[Rendition], url) -> str:
     return ", ".join(f"{url(r.src)} {r.width}w" for r in renditions)
 
 
+# "automatic" in the language of the track, whose label names its language in
+# itself ("Deutsch"); a language missing here gets the English word.
+AUTOMATIC = {"en": "automatic", "de": "automatisch", "fr": "automatique", "es": "automático",
+             "it": "automatico", "nl": "automatisch", "pt": "automático", "ar": "تلقائي"}
+
+
+def track_label(track: StoredTrack) -> str:
+    """Return the label shown for a track: "English (automatic)" for unreviewed speech recognition."""
+    if not track.automatic:
+        return track.label
+    word = AUTOMATIC.get(languages.primary(track.language), AUTOMATIC["en"])
+    return f"{track.label} ({word})"
+
+
 def _track_model(track: StoredTrack, url) -> dict:
     """Return a track with its URL and, if it has a transcript, its sections with clock times."""
-    model = {**track.to_json(), "url": url(track.src)}
+    model = {**track.to_json(), "label": track_label(track), "url": url(track.src)}
     if track.transcript is not None:
         model["sections"] = [{**section.to_json(), "clock": format_clock(section.start),
                               "second": int(section.start),
@@ -113,7 +127,7 @@ def video_model(video: StoredVideo | None, url, language: str | None = None) -> 
         "has_descriptions": (_described(shown) if silent
                              else any(t.kind == "descriptions" for t in video.extra_tracks)),
         "descriptions_name": "Description" if silent else "Audio description",
-        "languages": ", ".join(t.label for t in video.tracks),
+        "languages": ", ".join(track_label(t) for t in video.tracks),
     }
 
 

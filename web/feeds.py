@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from flask import Flask, Response, current_app
 
 from articles.document import StoredArticle, StoredImage, StoredParagraph, StoredVideo
+from articles.present import track_label
 from captions.timecodes import format_timestamp
 from web.caching import cached_page
 from web.common import absolute_media_url, absolute_url, library
@@ -110,8 +111,9 @@ def _clip(item: ET.Element, article: StoredArticle, video: StoredVideo, media_ur
     if video.credit:
         _add(content, f"{{{MEDIA}}}credit", video.credit, role="producer", scheme=CREDIT_SCHEME)
     for track in video.tracks:
-        _add(content, f"{{{MEDIA}}}subTitle", type="text/vtt", lang=track.language,
-             href=media_url(track.src))
+        # The label as the page shows it, so that automatic captions say so here too.
+        _add(content, f"{{{MEDIA}}}subTitle", track_label(track), type="text/vtt",
+             lang=track.language, href=media_url(track.src))
     # The transcript, one timed paragraph at a time, each in its track's language:
     # the captions', or for a clip without sound, its descriptions'.
     for track in [*video.tracks, *video.extra_tracks]:
