@@ -44,6 +44,12 @@ def speech(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def transcript(speech):
+    """What recognition hears in ``speech``."""
+    return transcribe(speech)
+
+
+@pytest.fixture(scope="module")
 def drafted(speech, tmp_path_factory) -> tuple[Path, object]:
     """The draft command's output for ``speech``, with its --json report."""
     out = tmp_path_factory.mktemp("drafted") / "captions.en.vtt"
@@ -89,15 +95,20 @@ def test_the_json_report_has_cues_words_duration_and_note(drafted, speech):
     assert 50 < report["duration"] < 90
 
 
-def test_the_words_heard_are_the_speech_more_than_chance(speech):
+def test_the_words_heard_are_the_speech_more_than_chance(transcript):
     # A loose sanity check that recognition runs on the speech, not a bound on its accuracy.
-    transcript = transcribe(speech)
     heard = [word.text for word in transcript.words]
     assert word_error_rate(spoken_words(TEXT.read_text(encoding="utf-8")), heard) < 1.0
 
 
-def test_cues_keep_to_each_profile_they_are_built_for(speech):
-    transcript = transcribe(speech)
+def test_words_heard_are_in_order_inside_the_clip_without_fillers(transcript):
+    starts = [word.start for word in transcript.words]
+    assert starts == sorted(starts)
+    assert all(0 <= word.start < word.end <= transcript.duration for word in transcript.words)
+    assert not any(mark in word.text for word in transcript.words for mark in "<>[]()")
+
+
+def test_cues_keep_to_each_profile_they_are_built_for(transcript):
     for name in ("newsreel", "bbc"):
         profile = get_profile(name)
         cues = draft_cues(transcript, profile)
