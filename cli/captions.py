@@ -1,7 +1,7 @@
 """``python -m media captions``: parse, check, convert, transcribe and align caption files.
 
 Thin: each command calls the ``captions`` package (``media.video.sound`` for
-``check --video``, ``media.speech`` for ``align``) and prints what it returns.
+``check --video``, ``media.speech`` for ``align`` and ``draft``) and prints what it returns.
 """
 
 from __future__ import annotations
@@ -234,3 +234,49 @@ def align(script_file: Path, clip: Path, language: str, out: Path, profile: str,
                    f"{what}: {part.text}", err=True)
     click.echo(f"{out}: {len(cues)} cues from {len(alignment.words)} words, "
                f"{len(alignment.unmatched)} part(s) unmatched", err=True)
+
+
+@captions.command()
+@click.argument("clip", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WebVTT file to write.")
+@click.option("--language", default="en", show_default=True,
+              help="The language spoken (models are bundled for: en).")
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default="newsreel",
+              show_default=True, help="The caption guidelines the cues keep to.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cues, word count, duration and NOTE as JSON.")
+def draft(clip: Path, out: Path, language: str, profile: str, as_json: bool) -> None:
+    """Transcribe the speech in CLIP and write draft captions for an editor to correct.
+
+    Speech recognition (pocketsphinx with its bundled model, offline) writes
+    the words it hears as cues that keep to the chosen profile. The file
+    starts with a NOTE saying it is an automatic draft that needs review; a
+    bundle may publish it only as a track marked automatic: true. Recognition
+    makes mistakes, above all with names and numbers: read every cue. Nothing
+    is written when the clip cannot be used.
+
+    \b
+    Example:
+      python -m media captions draft clip.mp4 --out captions.en.vtt
+      python -m media captions draft clip.mp4 --out captions.en.vtt --json
+    """
+    from captions.profiles import get_profile
+    from media.speech.draft import draft_cues, transcribe, write_draft
+    if out.exists() and clip.exists() and out.resolve() == clip.resolve():
+        raise click.ClickException(f"{out}: is the clip; choose another name for the captions")
+    transcript = transcribe(clip, language)
+    cues = draft_cues(transcript, get_profile(profile))
+    try:
+        write_draft(out, cues, transcript.note)
+    except OSError as error:
+        raise click.ClickException(f"{out}: cannot write: {error.strerror or error}") from None
+    if as_json:
+        click.echo(json.dumps({
+            "cues": [{"start": cue.start, "end": cue.end, "text": cue.text} for cue in cues],
+            "counts": {"words": len(transcript.words), "cues": len(cues)},
+            "duration": transcript.duration,
+            "note": transcript.note,
+        }, ensure_ascii=False))
+        return
+    click.echo(f"{out}: draft of {len(cues)} cues from {len(transcript.words)} words recognised; "
+               "review every cue before publishing", err=True)

@@ -249,3 +249,27 @@ def percentile(values: list[float], share: float) -> float:
     """Return the nearest-rank percentile of ``values`` (``share`` from 0 to 1)."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def spoken_words(text: str) -> list[str]:
+    """Return the words of ``text`` as said, lower case: numbers in their most usual reading."""
+    from media.speech.words import spoken_readings
+    return [word for token in text.split() for word in (spoken_readings(token) or [[]])[0]]
+
+
+def word_error_rate(reference: list[str], heard: list[str]) -> float:
+    """Return the word error rate of ``heard`` against ``reference``.
+
+    That is (words substituted + deleted + inserted) / words in ``reference``,
+    compared as ``normalised`` words.
+    """
+    reference = [normalised(word) for word in reference]
+    heard = [normalised(word) for word in heard]
+    previous = list(range(len(heard) + 1))
+    for row, expected in enumerate(reference, 1):
+        current = [row] + [0] * len(heard)
+        for column, word in enumerate(heard, 1):
+            current[column] = min(previous[column] + 1, current[column - 1] + 1,
+                                  previous[column - 1] + (expected != word))
+        previous = current
+    return previous[-1] / max(1, len(reference))
