@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -24,10 +25,11 @@ from captions.timecodes import (
 from media.demo import pictures
 from media.demo.content import GARDEN_STORY, LIBRARY_STORY, STORIES, TOP_STORY, TRANSLATIONS
 from media.ffmpeg import tools
-from media.ffmpeg.commands import demo_clip_command
+from media.ffmpeg.commands import demo_clip_command, demo_speech_clip_command
 from media.ffmpeg.run import run_tool
 from media.files import atomic_output, write_bytes_atomic, write_text_atomic
 from media.photos.metadata import build_iptc_app13, build_xmp, insert_jpeg_app13
+from media.speech.voice import espeak_ng, speak_fitted, spoken_text
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,10 @@ CLIPS = {
                                            "movflags": "+faststart", **_AAC}, 523),
     GARDEN_STORY["slug"]: (640, 360, 10, {"c:v": "mpeg4", "q:v": 6, **_AAC}, 392),
 }
+# What each clip says, in which language: the captions of the story that owns
+# the clip (language versions share their original's clip and sound).
+SPOKEN = {story["slug"]: (story["captions_en"], "en") for story in STORIES}
+NO_ESPEAK = "espeak-ng not found: the demo clips beep instead of speaking their captions"
 
 
 def to_vtt(cues: list[tuple[float, float, str]]) -> str:
@@ -111,7 +117,7 @@ def _front_matter(story: dict, captions: list[dict], photo_credit: str | None) -
     return f"---\n{dumped}---\n\n{story['body']}"
 
 
-def _write_clip(target: Path, out: Path, slug: str) -> None:
+def _write_clip(target: Path, out: Path, slug: str, espeak: str | None) -> None:
     """Write the demo clip of ``slug``; a version copies its original's, so ingest reuses it."""
     if slug not in CLIPS:
         original = out / next(t["translation_of"] for t in TRANSLATIONS if t["slug"] == slug)
@@ -122,8 +128,29 @@ def _write_clip(target: Path, out: Path, slug: str) -> None:
         slug = original.name
     width, height, seconds, options, tone = CLIPS[slug]
     with atomic_output(target) as tmp:
-        run_tool(demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds, options, tone),
-                 tmp, what="demo clip failed")
+        if espeak is None:
+            command = demo_clip_command(tools.ffmpeg(), tmp, width, height, seconds, options, tone)
+            run_tool(command, tmp, what="demo clip failed")
+            return
+        with tempfile.TemporaryDirectory(prefix="newsreel-speech-") as scratch:
+            speech = _speak_captions(espeak, Path(scratch), *SPOKEN[slug])
+            command = demo_speech_clip_command(tools.ffmpeg(), tmp, width, height, seconds,
+                                               options, speech)
+            run_tool(command, tmp, what="demo clip failed")
+
+
+def _speak_captions(espeak: str, folder: Path, cues: list[tuple[float, float, str]],
+                    language: str) -> list[tuple[Path, float, float]]:
+    """Speak each cue into a WAV file in ``folder``; returns (file, start, end) per spoken cue."""
+    speech = []
+    for number, (start, end, text) in enumerate(cues):
+        words = spoken_text(text)
+        if not words:   # a cue such as "[Ship's horn]" has nothing to say
+            continue
+        wav = folder / f"cue{number}.wav"
+        speak_fitted(espeak, words, language, end - start, wav)
+        speech.append((wav, start, end))
+    return speech
 
 
 def write_demo(out: Path | str) -> list[Path]:
@@ -133,6 +160,8 @@ def write_demo(out: Path | str) -> list[Path]:
     """
     out = Path(out)
     written = []
+    espeak = espeak_ng()
+    warned = False
     for story in (*STORIES, *TRANSLATIONS):
         folder = out / story["slug"]
         if folder.exists():
@@ -142,8 +171,11 @@ def write_demo(out: Path | str) -> list[Path]:
         # crash never leaves a half-written bundle that looks complete.
         staging = out / f".{story['slug']}.partial"
         staging.mkdir(parents=True, exist_ok=True)
+        if espeak is None and not warned:
+            logger.warning(NO_ESPEAK)
+            warned = True
         logger.info("%s: generating clip, captions and photo", folder)
-        _write_clip(staging / "clip.mp4", out, story["slug"])
+        _write_clip(staging / "clip.mp4", out, story["slug"], espeak)
         captions = [{"file": "clip.en.vtt", "language": "en", "default": True}]
         write_text_atomic(staging / "clip.en.vtt", to_vtt(story["captions_en"]))
         if story.get("subtitles_ar"):

@@ -294,6 +294,30 @@ def demo_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: i
                     ffmpeg_bin)
 
 
+def demo_speech_clip_command(ffmpeg_bin: str, output: Path | str, width: int, height: int,
+                             seconds: int, options: dict,
+                             speech: list[tuple[Path | str, float, float]]) -> list[str]:
+    """Return the argv that makes a test clip whose sound is speech under its captions.
+
+    ``speech`` holds (WAV file, start, end) per cue: each file is cut at its
+    cue's length, delayed to its start, mixed into one track the clip's length
+    and brought to the loudness web clips get.
+    """
+    picture = ffmpeg.input(f"testsrc2=size={width}x{height}:rate=25:duration={seconds}", f="lavfi")
+    voices = [_input(wav)["a:0"].filter("atrim", end=f"{end - start:.3f}")
+              .filter("adelay", delays=round(start * 1000), all=1)
+              for wav, start, end in speech]
+    # normalize=0: cues do not overlap, so no voice needs to be turned down.
+    sound = (ffmpeg.filter(voices, "amix", inputs=len(voices), normalize=0)
+             if len(voices) > 1 else voices[0])
+    settings = ClipSettings()
+    sound = (sound.filter("apad", whole_dur=seconds).filter("atrim", end=seconds)
+             .filter("loudnorm", I=settings.loudness_target, TP=settings.true_peak)
+             .filter("aresample", settings.audio_rate))
+    return _compile(ffmpeg.output(picture, sound, str(output), shortest=None, f="mp4", **options),
+                    ffmpeg_bin)
+
+
 def _seek(path: Path | str, at: float, **options):
     # Input seeking (before -i) jumps to a keyframe and decodes from there;
     # after -i it would decode every frame from the start.
