@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -37,6 +38,22 @@ def require_tool(name: str) -> str:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_module(name: str) -> None:
+    """Make sure a Python package is importable; a missing one fails in CI and skips elsewhere."""
+    if importlib.util.find_spec(name) is not None:
+        return
+    message = f"{name} is not installed (pip install -r requirements.txt)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def pocketsphinx_present() -> None:
+    """The speech engine (a pip requirement): fails in CI and skips elsewhere when missing."""
+    require_module("pocketsphinx")
 
 
 def pytest_runtest_setup(item):

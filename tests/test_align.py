@@ -6,7 +6,6 @@ silences, so each sentence's first word starts at a known time.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
 import subprocess
@@ -25,7 +24,7 @@ from media.speech.align import align, align_script
 from media.speech.cues import build_cues, write_cues
 from media.speech.errors import SpeechError
 from media.speech.script import parse_script
-from tests.conftest import IN_CI, make_clip, require_tool, run_media_cli
+from tests.conftest import make_clip, require_tool, run_media_cli
 
 # our own text, about 60 s at 160 words a minute, with numbers and names
 STORY = [
@@ -47,13 +46,8 @@ SILENCE_PEAK = 300
 
 
 @pytest.fixture(autouse=True)
-def _pocketsphinx_present():
-    """Fail in CI and skip elsewhere when the speech engine (a pip requirement) is missing."""
-    if importlib.util.find_spec("pocketsphinx") is None:
-        message = "pocketsphinx is not installed (pip install -r requirements.txt)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+def _pocketsphinx_present(pocketsphinx_present):
+    """Every test here needs the speech engine."""
 
 
 def _samples(path: Path) -> tuple[bytes, int]:

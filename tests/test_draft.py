@@ -7,7 +7,6 @@ error rate is reported by bench/align_bench.py, not bounded here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -18,20 +17,15 @@ from captions.profiles import get_profile
 from captions.webvtt_parser import parse_webvtt_file
 from media.speech.draft import draft_cues, draft_webvtt, transcribe
 from media.speech.errors import SpeechError
-from tests.conftest import IN_CI, make_clip, require_tool, run_media_cli
+from tests.conftest import make_clip, require_tool, run_media_cli
 from tests.speech import speak, spoken_words, word_error_rate
 
 TEXT = Path(__file__).parent / "data" / "speech" / "school-garden.txt"
 
 
 @pytest.fixture(autouse=True)
-def _pocketsphinx_present():
-    """Fail in CI and skip elsewhere when the speech engine (a pip requirement) is missing."""
-    if importlib.util.find_spec("pocketsphinx") is None:
-        message = "pocketsphinx is not installed (pip install -r requirements.txt)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+def _pocketsphinx_present(pocketsphinx_present):
+    """Every test here needs the speech engine."""
 
 
 @pytest.fixture(scope="module")
