@@ -10,10 +10,16 @@ import json
 from dataclasses import dataclass
 
 from articles.document_json import DocumentError, Fields
+from articles.document_tracks import (
+    StoredChapter,
+    StoredParagraph,
+    StoredSection,
+    StoredTrack,
+)
 
 __all__ = ["DocumentError", "Rendition", "SocialImage", "StoredArticle", "StoredChapter",
-           "StoredImage", "StoredParagraph", "StoredPoster", "StoredSection", "StoredSource",
-           "StoredTrack", "StoredVideo", "Translation"]
+           "StoredDescribed", "StoredImage", "StoredParagraph", "StoredPoster", "StoredSection",
+           "StoredSource", "StoredTrack", "StoredVideo", "Translation"]
 
 
 @dataclass(frozen=True)
@@ -151,108 +157,34 @@ class StoredPoster:
 
 
 @dataclass(frozen=True)
-class StoredParagraph:
-    """A transcript paragraph: speech or a description, its speaker and time span."""
+class StoredDescribed:
+    """The clip with its descriptions spoken: the standard or the extended version.
 
-    start: float
-    end: float
-    text: str
-    speaker: str | None
-    kind: str                        # "speech" or "description"
-
-    def to_json(self) -> dict:
-        """Return the object stored in the document."""
-        return {"start": self.start, "end": self.end, "text": self.text, "speaker": self.speaker,
-                "kind": self.kind}
-
-    @classmethod
-    def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredParagraph:
-        """Return the paragraph stored as ``data``; an odd field raises DocumentError."""
-        fields = Fields(data, slug, place)
-        return cls(fields.number("start"), fields.number("end"), fields.text("text"),
-                   fields.text("speaker", nullable=True), fields.text("kind"))
-
-
-@dataclass(frozen=True)
-class StoredSection:
-    """The transcript paragraphs under one chapter title; those before the first have none."""
-
-    title: str | None
-    start: float
-    paragraphs: tuple[StoredParagraph, ...]
-
-    def to_json(self) -> dict:
-        """Return the object stored in the document."""
-        return {"title": self.title, "start": self.start,
-                "paragraphs": [paragraph.to_json() for paragraph in self.paragraphs]}
-
-    @classmethod
-    def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredSection:
-        """Return the section stored as ``data``; an odd field raises DocumentError."""
-        fields = Fields(data, slug, place)
-        return cls(fields.text("title", nullable=True), fields.number("start"),
-                   fields.objects("paragraphs", StoredParagraph.from_json))
-
-
-@dataclass(frozen=True)
-class StoredChapter:
-    """One chapter of a chapters track: its title and time span."""
-
-    start: float
-    end: float
-    title: str
-
-    def to_json(self) -> dict:
-        """Return the object stored in the document."""
-        return {"start": self.start, "end": self.end, "title": self.title}
-
-    @classmethod
-    def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredChapter:
-        """Return the chapter stored as ``data``; an odd field raises DocumentError."""
-        fields = Fields(data, slug, place)
-        return cls(fields.number("start"), fields.number("end"), fields.text("title"))
-
-
-@dataclass(frozen=True)
-class StoredTrack:
-    """A WebVTT track of the clip, with its transcript or chapter list where ingest made one."""
+    The standard version (WCAG 1.2.5) has the clip's own video and duration, so
+    a player can switch to it and keep its place and caption choice. The
+    extended version (WCAG 1.2.7) holds a frame where a description needs more
+    time than the pause in speech allows; its times differ from the clip's, so
+    it carries its captions inside and is offered as a file of its own.
+    """
 
     src: str
-    kind: str                        # captions, subtitles, descriptions or chapters
+    media_type: str
+    size: int
+    duration: float
     language: str
-    direction: str                   # "ltr" or "rtl"
-    label: str
-    default: bool
-    # None where the document has none, unlike an empty transcript: captions
-    # always have one, even when none of their cues shows any text.
-    transcript: tuple[StoredSection, ...] | None = None
-    chapters: tuple[StoredChapter, ...] | None = None
-    # Published unreviewed from speech recognition (``automatic: true`` in the bundle).
-    automatic: bool = False
+    extended: bool = False
 
     def to_json(self) -> dict:
         """Return the object stored in the document."""
-        data = {"src": self.src, "kind": self.kind, "language": self.language,
-                "dir": self.direction, "label": self.label, "default": self.default}
-        if self.automatic:
-            # Written only when true, so that other documents stay as they were.
-            data["automatic"] = True
-        if self.transcript is not None:
-            data["transcript"] = [section.to_json() for section in self.transcript]
-        if self.chapters is not None:
-            data["chapters"] = [chapter.to_json() for chapter in self.chapters]
-        return data
+        return {"src": self.src, "type": self.media_type, "size": self.size,
+                "duration": self.duration, "language": self.language, "extended": self.extended}
 
     @classmethod
-    def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredTrack:
-        """Return the track stored as ``data``; an odd field raises DocumentError."""
+    def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredDescribed:
+        """Return the version stored as ``data``; an odd field raises DocumentError."""
         fields = Fields(data, slug, place)
-        return cls(fields.text("src"), fields.text("kind"), fields.text("language"),
-                   fields.text("dir"), fields.text("label"), fields.flag("default"),
-                   fields.objects("transcript", StoredSection.from_json, default=None),
-                   fields.objects("chapters", StoredChapter.from_json, default=None),
-                   # Documents from before automatic tracks have none.
-                   fields.flag("automatic", default=False))
+        return cls(fields.text("src"), fields.text("type"), fields.whole("size"),
+                   fields.number("duration"), fields.text("language"), fields.flag("extended"))
 
 
 @dataclass(frozen=True)
@@ -276,6 +208,7 @@ class StoredVideo:
     poster: StoredPoster | None
     tracks: tuple[StoredTrack, ...]          # captions and subtitles, the default first
     extra_tracks: tuple[StoredTrack, ...]    # descriptions and chapters
+    described: tuple[StoredDescribed, ...] = ()  # spoken descriptions, per language
 
     def to_json(self) -> dict:
         """Return the object stored in the document."""
@@ -286,7 +219,10 @@ class StoredVideo:
                 "sources": [source.to_json() for source in self.sources],
                 "poster": None if self.poster is None else self.poster.to_json(),
                 "tracks": [track.to_json() for track in self.tracks],
-                "extra_tracks": [track.to_json() for track in self.extra_tracks]}
+                "extra_tracks": [track.to_json() for track in self.extra_tracks],
+                **({"described": [version.to_json() for version in self.described]}
+                   # Written only when there is one, so other documents stay as they were.
+                   if self.described else {})}
 
     @classmethod
     def from_json(cls, data: object, slug: str | None = None, place: str = "") -> StoredVideo:
@@ -304,7 +240,8 @@ class StoredVideo:
             poster=fields.object("poster", StoredPoster.from_json),
             tracks=fields.objects("tracks", StoredTrack.from_json),
             # Documents from before descriptions and chapters tracks have none.
-            extra_tracks=fields.objects("extra_tracks", StoredTrack.from_json, default=()))
+            extra_tracks=fields.objects("extra_tracks", StoredTrack.from_json, default=()),
+            described=fields.objects("described", StoredDescribed.from_json, default=()))
 
 
 @dataclass(frozen=True)
