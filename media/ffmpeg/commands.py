@@ -147,10 +147,13 @@ def _remux_output(source, info: VideoInfo, output: Path | str, audio_filter: str
 
 
 def _audio(source, audio_filter: str | None):
-    stream = source["a:0"]
-    # A filter string such as "loudnorm=...,aresample=48000" is a chain of
-    # filters; each is added in turn so ffmpeg-python quotes them correctly.
-    for part in filter(None, (audio_filter or "").split(",")):
+    return apply_filters(source["a:0"], audio_filter)
+
+
+def apply_filters(stream, chain: str | None):
+    """Return ``stream`` through a filter chain written as text, such as "volume=-3dB,aresample=48000"."""
+    # Each filter is added in turn so ffmpeg-python quotes its values correctly.
+    for part in filter(None, (chain or "").split(",")):
         name, _, arguments = part.partition("=")
         values = [a for a in arguments.split(":") if a]
         stream = stream.filter(name, *(v for v in values if "=" not in v),

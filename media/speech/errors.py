@@ -22,3 +22,7 @@ class ScriptError(SpeechError):
         if self.path is not None and self.line is not None:
             return f"{self.path}:{self.line}: {self.message}"
         return super().__str__()
+
+
+class DescriptionsError(ScriptError):
+    """A descriptions file that cannot be spoken as it is, with the line at fault."""

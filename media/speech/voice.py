@@ -7,6 +7,7 @@ when it is missing.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -29,6 +30,28 @@ def espeak_ng() -> str | None:
     return shutil.which("espeak-ng")
 
 
+def installed_voice(espeak_bin: str, language: str) -> str | None:
+    """Return the espeak-ng voice for ``language`` if espeak-ng has one, else None.
+
+    Unlike ``voice_for`` this never falls back to English: a description in
+    a language espeak-ng cannot speak must not be read out in another one.
+    """
+    primary = language.split("-")[0].lower()
+    if primary in VOICES:
+        return VOICES[primary]
+    return primary if primary in _languages(espeak_bin) else None
+
+
+@functools.cache
+def _languages(espeak_bin: str) -> frozenset[str]:
+    """Return the language codes of the voices espeak-ng lists, such as "fr" and "pt-br"."""
+    listing = subprocess.run([espeak_bin, "--voices"], check=True, capture_output=True,
+                             text=True, timeout=SPEAK_SECONDS).stdout
+    # "Pty Language Age/Gender VoiceName File Other": the second column
+    return frozenset(line.split()[1].lower() for line in listing.splitlines()[1:]
+                     if len(line.split()) > 1)
+
+
 def voice_for(language: str) -> str:
     """Return the espeak-ng voice that speaks ``language`` (a BCP 47 tag such as "de")."""
     return VOICES.get(language.split("-")[0].lower(), VOICES["en"])
@@ -41,8 +64,8 @@ def spoken_text(cue_text: str) -> str:
 
 
 def words_per_minute(text: str, seconds: float, measured: float | None = None,
-                     speed: int = USUAL) -> int:
-    """Return the speed that fits ``text`` into ``seconds``, within SLOWEST..FASTEST.
+                     speed: int = USUAL, slowest: int = SLOWEST, fastest: int = FASTEST) -> int:
+    """Return the speed that fits ``text`` into ``seconds``, within ``slowest``..``fastest``.
 
     Without ``measured`` it estimates from the word count; with the ``measured``
     length of speech made at ``speed``, it scales that speed to fit.
@@ -51,7 +74,7 @@ def words_per_minute(text: str, seconds: float, measured: float | None = None,
         wanted = len(text.split()) * 60 / max(seconds, 0.1)
     else:
         wanted = speed * measured / max(seconds, 0.1)
-    return round(min(max(wanted, SLOWEST), FASTEST))
+    return round(min(max(wanted, slowest), fastest))
 
 
 def speak_command(espeak_bin: str, text: str, language: str, speed: int,
@@ -69,19 +92,22 @@ def wav_seconds(path: Path | str) -> float:
 
 
 def speak_fitted(espeak_bin: str, text: str, language: str, seconds: float,
-                 output: Path | str) -> float:
+                 output: Path | str, slowest: int = SLOWEST,
+                 fastest: int = FASTEST) -> tuple[float, int]:
     """Speak ``text`` into ``output`` so it lasts ``seconds`` or less where the speed allows.
 
-    Returns the length of the speech written. A text too long even at FASTEST
-    is left longer; the caller trims it.
+    Returns the length of the speech written and its speed in words a minute.
+    A text too long even at ``fastest`` is left longer; the caller trims it
+    or makes room for it.
     """
-    speed = words_per_minute(text, seconds)
+    speed = words_per_minute(text, seconds, slowest=slowest, fastest=fastest)
     for _attempt in range(2):
         subprocess.run(speak_command(espeak_bin, text, language, speed, output),
                        check=True, capture_output=True, timeout=SPEAK_SECONDS)
         length = wav_seconds(output)
         # The estimate ignores pauses at commas; one measured retry fixes that.
-        if length <= seconds or speed >= FASTEST:
+        if length <= seconds or speed >= fastest:
             break
-        speed = words_per_minute(text, seconds, measured=length * 1.05, speed=speed)
-    return length
+        speed = words_per_minute(text, seconds, measured=length * 1.05, speed=speed,
+                                 slowest=slowest, fastest=fastest)
+    return length, speed
