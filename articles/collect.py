@@ -87,6 +87,7 @@ def media_names(article: StoredArticle) -> list[str]:
     if video:
         names += [source.src for source in video.sources]
         names += [track.src for track in (*video.tracks, *video.extra_tracks)]
+        names += [version.src for version in video.described]
         if video.poster:
             names += [image.src for image in video.poster.images]
     return names

@@ -13,13 +13,14 @@ reference lock.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import captions
 from articles.assemble import CheckedPhoto, assemble_article, short_hash
 from articles.bundle import Bundle, BundleError, load_bundle
 from articles.collect import media_names, release_unused
+from articles.described import check_descriptions, make_described
 from articles.document import DocumentError
 from articles.store import ArticleRow, Library
 from captions.drafts import is_draft
@@ -41,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the shape of stored documents or outputs changes, so that an
 # unchanged bundle is still re-ingested after an upgrade.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def ingest_bundle(folder: Path | str, library: Library,
         _check_clip(bundle, info, tracks, options.limits)
         notes.extend(_check_caption_quality(bundle, info, tracks))
         notes.extend(_check_text_alternative(bundle, info, tracks))
+        check_descriptions(bundle, info, tracks)
     photos = [_check_photo(bundle, index, notes) for index in range(len(bundle.images))]
 
     hashes = {p: file_hash(p) for p in bundle.files}
@@ -123,6 +125,10 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
     # orphans wait for ``python -m media gc``.
     written: list[Path] = []
     article = assemble_article(bundle, library, clip, tracks, photos, hashes, written)
+    if clip is not None:
+        described = make_described(bundle, library, clip, info, tracks, options.settings,
+                                   options.threads, notes, written)
+        article = replace(article, video=replace(article.video, described=described))
     if stored is not None:
         # Pages and caches rendered from the stored version still point at
         # the files it alone used: gc's grace period for them starts now.
