@@ -108,10 +108,10 @@ class CaptionsInside:
 
 
 def descriptions_of(track: CaptionTrack, duration: float) -> list[Description]:
-    """Return the track's descriptions as they will be said, checked for speaking.
+    """Return the track's descriptions as they will be said; [] when none has words.
 
-    :raises DescriptionsError: for overlapping cues, a cue that starts after
-        the clip's end, or a track with nothing to say.
+    :raises DescriptionsError: for overlapping cues, or a cue that starts
+        after the clip's end.
     """
     schedule.check_descriptions(track.cues, track.path)
     found = []
@@ -122,8 +122,6 @@ def descriptions_of(track: CaptionTrack, duration: float) -> list[Description]:
         text = spoken_text(cue_plain_text(cue.text))
         if text:
             found.append(Description(text, cue.start, cue.end, cue.line))
-    if not found:
-        raise DescriptionsError("has no description text to speak", track.path)
     return found
 
 
@@ -168,6 +166,8 @@ def describe_clip(clip: Path | str, descriptions: CaptionTrack, standard_path: P
     espeak, voice = check_describable(info, language)
     duration = info.duration
     wanted = descriptions_of(descriptions, duration)
+    if not wanted:
+        raise DescriptionsError("has no description text to speak", descriptions.path)
     speech = ([(cue.start, cue.end) for inside in captions for cue in inside.track.cues]
               if captions else None)
     windows = schedule.windows(wanted, sorted(speech) if speech is not None else None, duration)
