@@ -199,9 +199,10 @@ def extended_video_command(ffmpeg_bin: str, clip: Path | str, mix_wav: Path | st
         options["c:s"] = "mov_text"
     argv = _compile(ffmpeg.output(*streams, str(output), **options), ffmpeg_bin)
     # Two metadata options per stream: a dict of options cannot repeat a
-    # key, so they go in before the output name by hand.
+    # key, so they go in before the output name by hand (the argv ends with
+    # it and "-y"; ffmpeg ignores output options after the last output).
     labels = []
     for index, (_srt, language, title) in enumerate(subtitles):
         labels += [f"-metadata:s:s:{index}", f"language={language}",
                    f"-metadata:s:s:{index}", f"title={title}"]
-    return [*argv[:-1], *labels, argv[-1]]
+    return [*argv[:-2], *labels, *argv[-2:]]
