@@ -16,6 +16,10 @@ cues, then prints, in a process allowed ``--cores`` cores:
 - the extended version: the same descriptions with the last one too long
   for its cue, so the frame is held and the video encoded; its time (both
   versions) is reported without a target.
+
+Each is timed on the wall clock and in CPU seconds (this process and the
+ones it started): on a shared machine the wall clock also counts the time
+spent waiting for the core, the CPU time what the work itself costs.
 """
 
 from __future__ import annotations
