@@ -204,10 +204,11 @@ def test_the_extended_version_lasts_the_clip_plus_its_holds_and_carries_the_capt
     info = probe(result.extended.path)
     assert info.duration == pytest.approx(length, abs=0.05)
     streams = subprocess.run(
-        [tools.ffprobe(), "-v", "error", "-show_entries", "stream=codec_name:stream_tags=language",
-         "-of", "csv=p=0", str(result.extended.path)],
+        [tools.ffprobe(), "-v", "error", "-show_entries",
+         "stream=codec_name:stream_tags=language,handler_name", "-of", "csv=p=0",
+         str(result.extended.path)],
         capture_output=True, text=True, check=True, timeout=60).stdout.split()
-    assert "mov_text,eng" in streams
+    assert "mov_text,eng,English" in streams
     srt = subprocess.run([tools.ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-i",
                           str(result.extended.path), "-map", "0:s:0", "-f", "srt", "-"],
                          capture_output=True, text=True, check=True, timeout=60).stdout
