@@ -125,20 +125,22 @@ def descriptions_of(track: CaptionTrack, duration: float) -> list[Description]:
     return found
 
 
-def check_describable(info: VideoInfo, language: str) -> tuple[str, str]:
+def check_describable(info: VideoInfo, language: str,
+                      descriptions: Path | str | None = None) -> tuple[str, str]:
     """Return (espeak-ng, voice) when ``info``'s clip can be described in ``language``.
 
-    :raises SpeechError: without espeak-ng, without a voice for the language,
-        or for a clip without pictures to describe.
+    :raises SpeechError: without espeak-ng, without a voice for the language
+        (naming the ``descriptions`` file that cannot be spoken), or for a
+        clip without pictures to describe.
     """
     espeak = espeak_ng()
     if espeak is None:
         raise SpeechError("espeak-ng is not installed, so descriptions cannot be spoken "
-                          "(install the Debian package espeak-ng)")
+                          "(install the Debian package espeak-ng)", descriptions)
     voice = installed_voice(espeak, language)
     if voice is None:
         raise SpeechError(f"espeak-ng has no voice for language {language!r}, so its "
-                          "descriptions cannot be spoken")
+                          "descriptions cannot be spoken", descriptions)
     if not info.has_video:
         raise SpeechError("has no video stream: descriptions say what the pictures show",
                           info.path)
@@ -163,7 +165,7 @@ def describe_clip(clip: Path | str, descriptions: CaptionTrack, standard_path: P
     :raises MediaError: when ffmpeg cannot read the clip or write the versions.
     """
     info = probe(clip)
-    espeak, voice = check_describable(info, language)
+    espeak, voice = check_describable(info, language, descriptions.path)
     duration = info.duration
     wanted = descriptions_of(descriptions, duration)
     if not wanted:

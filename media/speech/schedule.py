@@ -136,8 +136,14 @@ def extended_duration(placements: Sequence[Placement], duration: float) -> float
 def voice_spans(placements: Sequence[Placement], extended: bool) -> list[tuple[float, float]]:
     """Return the (start, end) of each voice in the standard or the extended version."""
     spans = []
-    for p in placements:
-        start = extended_time(placements, p.description.start) if extended else p.start
+    for index, p in enumerate(placements):
+        start = p.start
+        if extended:
+            # After the holds of the descriptions before it, but not after its
+            # own: one with no window holds at its cue's start, and is said
+            # while that frame is held, not after it over the speech.
+            start = p.description.start + sum(
+                q.hold for q in placements[:index] if q.hold_at <= p.description.start)
         spans.append((start, start + p.length))
     return spans
 
