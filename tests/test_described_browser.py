@@ -184,3 +184,12 @@ def test_the_browser_voice_is_quiet_while_the_spoken_version_plays(new_context, 
     page.get_by_label(SWITCH).uncheck()
     switched(page, sources["plain"])
     assert live.get_attribute("aria-live") == "polite"
+
+
+def test_the_embed_has_the_same_switch(page, site, sources):
+    open_player(page, f"{site}/embed/{DESCRIBED_SLUG}?described=1")
+    assert playing_from(page) == sources["described"]
+    assert page.get_by_label(SWITCH).is_checked()
+    page.get_by_label(SWITCH).uncheck()
+    switched(page, sources["plain"])
+    assert page.url.endswith(f"/embed/{DESCRIBED_SLUG}")

@@ -89,6 +89,20 @@ def test_the_start_time_stays_on_both_links(client, library):
     assert soup.find("a", string="Watch without audio description")["href"] == f"{ARTICLE}?t=5"
 
 
+def test_time_links_stay_on_the_page_they_are_on(client):
+    for query, prefix in (("", "?t="), ("?described=1", "?described=1&t=")):
+        soup = page(client, ARTICLE + query)
+        links = soup.select("a.app-transcript__time, a.app-chapters__link")
+        assert links and all(link["href"].startswith(prefix) for link in links), query
+        assert all(link["href"].endswith("#player") for link in links)
+
+
+def test_another_spelling_of_the_start_keeps_described(client):
+    response = client.get(f"{ARTICLE}?described=1&t=05")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{ARTICLE}?described=1&t=5"
+
+
 @pytest.mark.parametrize("query", ["", "?described=1"])
 def test_the_extended_version_is_listed_as_a_file_with_its_length_and_size(client, library, query):
     _, extended = versions(library)
