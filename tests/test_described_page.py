@@ -80,6 +80,18 @@ def test_the_described_page_plays_only_the_described_version(client, library, pa
     assert [s["src"] for s in player["plain"]] == sources(page(client, path))
 
 
+def test_the_fallback_download_is_the_version_the_page_plays(client, library):
+    standard, _ = versions(library)
+    video = library.article(DESCRIBED_SLUG).document.video
+    plain = page(client, ARTICLE).find("p", class_="app-video__fallback").find("a", download=True)
+    assert plain["href"] == f"/media/{video.src}" and "audio description" not in words(plain)
+    described = page(client, f"{ARTICLE}?described=1").find("p", class_="app-video__fallback")
+    link = described.find("a", download=True)
+    assert link["href"] == f"/media/{standard.src}"
+    assert words(link) == (f"download the video with audio description (MP4, "
+                           f"{present.file_size(standard.size)}, {present.format_clock(standard.duration)})")
+
+
 def test_the_start_time_stays_on_both_links(client, library):
     standard, _ = versions(library)
     soup = page(client, f"{ARTICLE}?t=5")
@@ -233,3 +245,6 @@ def test_text_browsers_show_the_described_links(library, browser, argv):
     assert "Watch with audio description" in plain and f"{ARTICLE}?described=1" in plain
     assert "Extended audio description: MP4" in plain and extended.src in plain
     assert "Watch without audio description" in described and "Watch with audio" not in described
+    # The text browser cannot play it: the file to take to a player is the described one.
+    assert "download the video with audio description" in " ".join(described.split())
+    assert standard.src in described
