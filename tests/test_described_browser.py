@@ -70,7 +70,9 @@ def switched(page, path: str) -> None:
                            arg=path, timeout=15_000)
 
 
-TRACK_MODES = "[...v.textTracks].map((t) => `${t.kind}:${t.language}:${t.mode}`)"
+CAPTION_MODES = ("[...v.textTracks].filter((t) => t.kind === 'captions')"
+                 ".map((t) => `${t.language}:${t.mode}`)")
+DESCRIPTIONS_MODE = "[...v.textTracks].find((t) => t.kind === 'descriptions').mode"
 
 
 @pytest.mark.parametrize("query", ["?described=1", ""])
@@ -99,19 +101,22 @@ def test_the_switch_keeps_the_place_the_pause_and_the_captions(page, site, sourc
       for (const t of v.textTracks) if (t.kind === 'captions') t.mode = t.language === 'de' ? 'showing' : 'disabled';
       v.currentTime = 12.3; }""")
     page.wait_for_function("() => !document.querySelector('video').seeking")
-    before = media(page, TRACK_MODES)
-    assert "captions:de:showing" in before
+    before = media(page, CAPTION_MODES)
+    assert before == ["en:disabled", "de:showing"]
     page.get_by_label(SWITCH).check()
     switched(page, sources["described"])
     assert media(page, "v.currentTime") == pytest.approx(12.3, abs=0.5)
     assert media(page, "v.paused") is True
-    assert media(page, TRACK_MODES) == before
+    assert media(page, CAPTION_MODES) == before
+    # The text descriptions stay loaded, to show under the picture, as before the switch.
+    assert media(page, DESCRIPTIONS_MODE) == "hidden"
     assert page.locator(".app-player__status").inner_text() == "Audio description on: the spoken version plays."
     assert page.url.endswith(ARTICLE + "?described=1")
     page.get_by_label(SWITCH).uncheck()
     switched(page, sources["plain"])
     assert media(page, "v.currentTime") == pytest.approx(12.3, abs=0.5)
-    assert media(page, TRACK_MODES) == before
+    assert media(page, CAPTION_MODES) == before
+    assert media(page, DESCRIPTIONS_MODE) == "disabled"
     assert page.locator(".app-player__status").inner_text() == "Audio description off."
     assert page.url.endswith(ARTICLE)
 

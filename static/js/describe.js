@@ -60,11 +60,12 @@ export function initDescriptions(media, announce, spoken = null) {
     let last = null;
     const voiced = () => spoken && spoken.on;
     const setMode = () => {
+      // "hidden" loads the cues and fires cuechange without drawing them on the picture.
+      // Set before switching source, so that the switch keeps this mode with the others.
+      if (described) described.mode = box.control.checked ? 'hidden' : 'disabled';
       if (spoken) spoken.set(box.control.checked);
       // The cues still show under the picture, but a screen reader need not say them over the soundtrack.
       live.setAttribute('aria-live', voiced() ? 'off' : 'polite');
-      // "hidden" loads the cues and fires cuechange without drawing them on the picture.
-      if (described) described.mode = box.control.checked ? 'hidden' : 'disabled';
       if (box.control.checked && !voiced()) return;
       if (!box.control.checked) live.textContent = '';
       if (resume) resume();

@@ -30,7 +30,9 @@ export function initSpoken(figure, media) {
     for (const source of media.querySelectorAll('source')) source.remove();
     media.prepend(...sources.map(({src, type}) => el('source', {src: fragment ? `${src}#${fragment}` : src, type})));
     media.load();
-    // Loading again may re-run the browser's automatic track choice: put the viewer's back.
+    // Chromium (156) keeps the modes across load(), as the HTML standard's load algorithm
+    // does not touch them; putting them back anyway covers a browser that re-runs its
+    // automatic track choice, which would show the default captions instead of the viewer's.
     const restore = () => tracks.forEach((track, index) => {
       if (track.mode !== modes[index]) track.mode = modes[index];
     });
