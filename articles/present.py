@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from markupsafe import Markup
 
 from articles import languages
-from articles.document import Rendition, StoredArticle, StoredImage, StoredTrack, StoredVideo
+from articles.document import Rendition, StoredArticle, StoredDescribed, StoredImage, StoredTrack, StoredVideo
 from captions.timecodes import format_clock, iso_duration_whole
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
@@ -95,6 +95,39 @@ def _transcripts(video: StoredVideo,
     return described, opened
 
 
+def described_versions(video: StoredVideo,
+                       language: str | None) -> tuple[StoredDescribed | None, StoredDescribed | None]:
+    """Return the standard and the extended spoken version in ``language`` (or its primary language).
+
+    The player switches to the standard one in place, so it must speak the
+    language of the words shown with the clip; a version in another language
+    is not offered at all.
+    """
+    if language is None:
+        return None, None
+    return tuple(languages.closest([v for v in video.described if v.extended is extended], language,
+                                   tag_of=lambda version: version.language)
+                 for extended in (False, True))
+
+
+def spoken_versions(video: StoredVideo,
+                    language: str | None) -> tuple[StoredDescribed | None, StoredDescribed | None]:
+    """Return the spoken versions a page offers: those in the language of the transcript it opens.
+
+    ``language`` is the article's, as for ``video_model``.
+    """
+    _, opened = _transcripts(video, language)
+    return described_versions(video, opened.language if opened else language)
+
+
+def _described_model(version: StoredDescribed | None, url) -> dict | None:
+    if version is None:
+        return None
+    return {**version.to_json(), "url": url(version.src), "clock": format_clock(version.duration),
+            "iso_duration": iso_duration_whole(version.duration),
+            "size_text": file_size(version.size)}
+
+
 def video_model(video: StoredVideo | None, url, language: str | None = None) -> dict | None:
     """Return the template fields of a clip; ``url`` maps a media name to its URL.
 
@@ -107,6 +140,7 @@ def video_model(video: StoredVideo | None, url, language: str | None = None) -> 
     shown = [*video.tracks, *described]
     chapters = _chapters_track(video.extra_tracks, opened.language if opened else None)
     silent = not video.has_audio
+    standard, extended = spoken_versions(video, language)
     return {
         **video.to_json(),
         "url": url(video.src),
@@ -128,6 +162,10 @@ def video_model(video: StoredVideo | None, url, language: str | None = None) -> 
                              else any(t.kind == "descriptions" for t in video.extra_tracks)),
         "descriptions_name": "Description" if silent else "Audio description",
         "languages": ", ".join(track_label(t) for t in video.tracks),
+        # The spoken descriptions: the version the player can switch to, and the
+        # longer one with held frames, offered as a file of its own.
+        "described": _described_model(standard, url),
+        "described_extended": _described_model(extended, url),
     }
 
 
@@ -256,12 +294,40 @@ def structured_data(article: StoredArticle, media_url, page_url: str,
                                 "endOffset": max(int(chapter.start) + 1, math.ceil(chapter.end)),
                                 "url": f"{page_url}?t={int(chapter.start)}"}
                                for chapter in chapters.chapters]
+        standard, extended = spoken_versions(video, article.language)
+        if standard or extended:
+            clip["accessibilityFeature"] = ["audioDescription"]
+            # Each spoken version is another file of the same clip: a MediaObject of its own.
+            clip["associatedMedia"] = [_described_object(version, video, media_url)
+                                       for version in (standard, extended) if version]
         if opened:
             # The transcript belongs on the page; search engines read the one it opens.
             clip["transcript"] = " ".join(
                 p.text for section in opened.transcript or () for p in section.paragraphs)
         data["audio" if video.kind == "audio" else "video"] = clip
     return data
+
+
+def described_title(version: StoredDescribed, title: str) -> str:
+    """Return the name of a spoken version: the clip's title and which description it speaks."""
+    kind = "extended audio description" if version.extended else "audio description"
+    return f"{title} (with {kind})"
+
+
+def described_summary(version: StoredDescribed) -> str:
+    """Return one sentence saying what a spoken version is, for feeds and structured data."""
+    if version.extended:
+        return ("The clip with spoken audio description; the picture is held while longer "
+                "descriptions are spoken, so it runs longer than the clip.")
+    return "The clip with spoken audio description, the programme sound lowered under the voice."
+
+
+def _described_object(version: StoredDescribed, video: StoredVideo, media_url) -> dict:
+    return {"@type": "MediaObject", "name": described_title(version, video.title),
+            "description": described_summary(version), "contentUrl": media_url(version.src),
+            "encodingFormat": version.media_type, "contentSize": str(version.size),
+            "duration": iso_duration_whole(version.duration), "inLanguage": version.language,
+            "accessibilityFeature": ["audioDescription"]}
 
 
 def search_model(results) -> dict:

@@ -44,6 +44,7 @@ TIMES = NUMBERS + ["00:12", "1:02:03", "12s", "PT12S", "12.000000000000000000001
 TEXTS = ["", "%", "\"", "'", "*", "NEAR(", "OR", "-", "^", ":", "()", "\u0308", "\u0308" * 150, "x" * 201,
          "a\u0308" * 100, "\ufeff", "\U0001f600", "\ud7ff", "٣", "_", "\u202e", "<script>"]
 WORDS = ["", "xml", "JSON", "json ", "html", "١", "\u0308"]
+SWITCHES = [*NUMBERS, *WORDS, "0", "1.0", "01", "yes", "on", "1 "]
 
 # Raw query strings and path parts, sent exactly as written.
 RAW_QUERIES = ["%", "%z", "%zz", "%00", "%0a", "%C0%AE", "%FF%FE", "%E2%82", "%ED%A0%80", "a=%u0041",
@@ -93,10 +94,13 @@ def _encoded(name: str, values: list[str]) -> list[str]:
 ROUTES: dict[str, dict] = {
     "index": {"paths": ["/"], "queries": [*RAW_QUERIES, *_encoded("t", TIMES)]},
     "article": {"paths": [ARTICLE, *(f"/articles/{slug}" for slug in SLUGS)],
-                "queries": [*RAW_QUERIES, *_encoded("t", TIMES), "t=1&t=x", "t=x&t=1"]},
+                "queries": [*RAW_QUERIES, *_encoded("t", TIMES), "t=1&t=x", "t=x&t=1",
+                            *_encoded("described", SWITCHES), "described=1&described=1",
+                            "described=1&t=x", "t=x&described=1", "described=x&t=1"]},
     "embed": {"paths": [f"/embed/{ARTICLE_SLUG}", "/embed/reading-room-stays-open",
                         *(f"/embed/{slug}" for slug in SLUGS)],
-              "queries": [*RAW_QUERIES, *_encoded("t", TIMES)]},
+              "queries": [*RAW_QUERIES, *_encoded("t", TIMES), *_encoded("described", SWITCHES),
+                          "described=1&described=0"]},
     "oembed": {"paths": ["/oembed"],
                "queries": [*RAW_QUERIES, *_encoded("url", URLS), *_encoded("maxwidth", NUMBERS),
                            *_encoded("maxheight", NUMBERS), *_encoded("format", WORDS),

@@ -38,8 +38,21 @@ PRECONDITION_FAILED = "newsreel.precondition_failed"
 # How the page cache keys each query argument a cached view reads: on the value
 # the view uses, so ?t=1, ?t=1.0 and ?t=01 (one page) are one entry and one
 # render. A value the parser refuses with ValueError is not cached: the view
-# answers it with a 400. Any other argument is keyed on its text.
-ARGUMENT_PARSERS = {"t": parse_seconds}
+# answers it with a 400, as is an argument given twice. Any other argument is
+# keyed on its text.
+
+
+def parse_switch(text: str) -> bool:
+    """Return True for ``1``, the one spelling of a switch that is on.
+
+    :raises ValueError: any other text: "0", "true", "1.0" and "" are not pages of their own.
+    """
+    if text != "1":
+        raise ValueError(f"a switch is 1 or absent, not {text!r}")
+    return True
+
+
+ARGUMENT_PARSERS = {"t": parse_seconds, "described": parse_switch}
 # At most 4,096 paths of 256 characters: about 1 MB.
 MAX_REMEMBERED_PATHS = 4096
 MAX_REMEMBERED_PATH = 256
@@ -197,7 +210,10 @@ class PageCache:
             # Parsed as the view will see them: request.args, first value of each name.
             args = self.flask_app.request_class(environ).args
             for name, parse in parsers.items():
-                text = args.get(name)
+                given = args.getlist(name)
+                if len(given) > 1:
+                    return None  # the view answers it: a redirect or a 400, never a cached page
+                text = given[0] if given else None
                 try:
                     values.append(None if text is None else parse(text))
                 except ValueError:

@@ -12,7 +12,7 @@ from articles import present
 from articles.document import Rendition, StoredArticle, StoredVideo
 from web.caching import cached_page
 from web.common import absolute_media_url, absolute_url, library, media_url
-from web.pages import start_time
+from web.pages import described_switch, start_time
 
 DEFAULT_WIDTH = 640
 MIN_WIDTH = 200
@@ -45,7 +45,7 @@ def share_oembed(response):
     return response
 
 
-@cached_page("t")
+@cached_page("t", "described")
 def embed(slug: str):
     """The player of one article on its own, with captions and a link to the transcript."""
     row = library().article(slug)
@@ -53,7 +53,8 @@ def embed(slug: str):
         abort(404)
     start = start_time(request.args.get("t"), row.document.video)
     model = present.article_model(row.document, media_url)
-    return render_template("embed.html", article=model, start=start)
+    described = described_switch(model["video"], start)
+    return render_template("embed.html", article=model, start=start, described=described)
 
 
 def oembed():

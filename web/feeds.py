@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from flask import Flask, Response, current_app
 
 from articles.document import StoredArticle, StoredImage, StoredParagraph, StoredVideo
-from articles.present import track_label
+from articles.present import described_summary, described_title, spoken_versions, track_label
 from captions.timecodes import format_timestamp
 from web.caching import cached_page
 from web.common import absolute_media_url, absolute_url, library
@@ -19,6 +19,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 MAX_ITEMS = 50
 # Media RSS names roles in the EBU's vocabulary.
 CREDIT_SCHEME = "urn:ebu"
+# schema.org's accessibilityFeature vocabulary names the feature of a described version.
+ACCESS_SCHEME = "https://schema.org/accessibilityFeature"
 
 
 def register(app: Flask) -> None:
@@ -95,7 +97,12 @@ def _item(item: ET.Element, article: StoredArticle, link: str, media_url) -> Non
 
 def _clip(item: ET.Element, article: StoredArticle, video: StoredVideo, media_url) -> None:
     medium = "audio" if video.kind == "audio" else "video"
-    content = _add(item, f"{{{MEDIA}}}content", url=media_url(video.src), type=video.media_type,
+    # The versions with spoken descriptions are the same clip in other files: Media RSS
+    # groups such representations, the plain one the default.
+    spoken = [version for version in spoken_versions(video, article.language)
+              if version]
+    parent = _add(item, f"{{{MEDIA}}}group") if spoken else item
+    content = _add(parent, f"{{{MEDIA}}}content", url=media_url(video.src), type=video.media_type,
                    fileSize=video.size, duration=round(video.duration),
                    width=video.width, height=video.height, medium=medium,
                    isDefault="true", expression="full")
@@ -122,6 +129,18 @@ def _clip(item: ET.Element, article: StoredArticle, video: StoredVideo, media_ur
                 _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
                      lang=track.language, start=format_timestamp(paragraph.start),
                      end=format_timestamp(paragraph.end))
+
+
+    for version in spoken:
+        described = _add(parent, f"{{{MEDIA}}}content", url=media_url(version.src),
+                         type=version.media_type, fileSize=version.size,
+                         duration=round(version.duration), width=video.width,
+                         height=video.height, medium=medium, expression="full",
+                         lang=version.language)
+        _add(described, f"{{{MEDIA}}}title", described_title(version, video.title), type="plain")
+        _add(described, f"{{{MEDIA}}}description", described_summary(version), type="plain")
+        _add(described, f"{{{MEDIA}}}category", "audioDescription", scheme=ACCESS_SCHEME,
+             label="Audio description")
 
 
 def transcript_line(paragraph: StoredParagraph) -> str:

@@ -10,7 +10,7 @@ from werkzeug.routing import RequestRedirect
 from articles import present
 from articles.document import StoredVideo
 from captions.timecodes import format_seconds, parse_seconds
-from web.caching import cached_page
+from web.caching import cached_page, parse_switch
 from web.common import absolute_media_url, absolute_url, library, media_url
 
 
@@ -27,7 +27,7 @@ def index():
     return render_template("index.html", top=teasers[:1], more=teasers[1:])
 
 
-@cached_page("t")
+@cached_page("t", "described")
 def article(slug: str):
     """One article with its player, transcript, photos and related stories."""
     lib = library()
@@ -36,6 +36,7 @@ def article(slug: str):
         abort(404)
     start = start_time(request.args.get("t"), row.document.video)
     model = present.article_model(row.document, media_url)
+    described = described_switch(model["video"], start)
     # a version named in the front matter but not ingested (yet) is no link at all
     model["versions"] = [v for v in model["versions"] if lib.article(v["slug"]) is not None]
     related = [present.teaser_model(r.document, media_url)
@@ -47,7 +48,7 @@ def article(slug: str):
         row.document, absolute_media_url, absolute_url("article", slug=slug),
         embed_url=absolute_url("embed", slug=slug) if row.document.video else None)
     return render_template("article.html", article=model, start=start, related=related,
-                           structured=structured)
+                           structured=structured, described=described)
 
 
 class StartElsewhere(RequestRedirect):
@@ -80,10 +81,47 @@ def start_time(value: str | None, video: StoredVideo | None) -> float | None:
     return float(written)
 
 
+def described_switch(video: dict | None, start: float | None) -> dict | None:
+    """Return whether ``?described=1`` asks for the spoken version, and the addresses with and without it.
+
+    None when the clip has no spoken version the player could switch to.
+
+    :raises StartElsewhere: ``?described=1`` on a page whose clip has no such version.
+    """
+    given = request.args.getlist("described")
+    if len(given) > 1:
+        abort(400, description="Give ?described= once: ?described=1 plays the clip with spoken "
+                               "audio description.")
+    if given:
+        try:
+            parse_switch(given[0])
+        except ValueError:
+            abort(400, description="?described= takes only 1: ?described=1 plays the clip with "
+                                   "spoken audio description.")
+    if video is None or video["described"] is None:
+        if given:
+            raise StartElsewhere(_address_with("described", None))
+        return None
+    here = request.script_root + request.path
+    at = [("t", format_seconds(start))] if start is not None else []
+    # What the player script swaps between, keeping its place and captions.
+    player = {"on": bool(given), "language": video["described"]["language"],
+              "described": [{"src": video["described"]["url"], "type": video["described"]["type"]}],
+              "plain": [{"src": source["url"], "type": source["type"]} for source in video["sources"]]}
+    return {"on": bool(given), "player": player,
+            "with_url": f"{here}?{urlencode([('described', '1'), *at])}",
+            "without_url": here + (f"?{urlencode(at)}" if at else "")}
+
+
 def _address_with_start(written: str | None) -> str:
     """Return this page's site-relative address with ``?t=`` set to ``written``, or without it."""
-    args = [(name, value) for name, value in request.args.items(multi=True) if name != "t"]
+    return _address_with("t", written)
+
+
+def _address_with(argument: str, written: str | None) -> str:
+    """Return this page's site-relative address with ``argument`` set to ``written``, or without it."""
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != argument]
     if written is not None:
-        args.append(("t", written))
+        args.append((argument, written))
     query = urlencode(args)
     return request.script_root + request.path + (f"?{query}" if query else "")

@@ -8,12 +8,16 @@ import {captionTracks, checkbox, cueText, el, fieldset, select, store} from './d
 const KEY = 'newsreel:speech';
 const RATES = ['0.75', '1', '1.25', '1.5', '1.75', '2'].map((rate) => [rate, `${rate}×`]);
 
-/** Add description and speech controls; returns {fields, settings, toggle}, or null with nothing to read. */
-export function initDescriptions(media, announce) {
+/**
+ * Add description and speech controls; returns {fields, settings, toggle}, or null with nothing to read.
+ * With a spoken version (see spoken.js), "Audio description" switches to it, and the browser's voice
+ * stays quiet about descriptions: the soundtrack speaks them.
+ */
+export function initDescriptions(media, announce, spoken = null) {
   const described = [...media.textTracks].find((track) => track.kind === 'descriptions');
   const captions = captionTracks(media);
   const speech = window.speechSynthesis;
-  if (!described && !(speech && captions.length)) return null;
+  if (!described && !spoken && !(speech && captions.length)) return null;
   const prefs = store.read(KEY, {describe: false, spoken: false, extended: false, voice: '', rate: '1'});
   const save = () => store.write(KEY, prefs);
   const live = el('div', {class: 'app-player__description', 'aria-live': 'polite', lang: (described && described.language) || null});
@@ -50,35 +54,47 @@ export function initDescriptions(media, announce) {
   media.addEventListener('seeking', stop);
 
   let toggle = null;
-  if (described) {
-    const box = checkbox('Audio description', prefs.describe);
+  if (described || spoken) {
+    // A page opened with ?described=1 plays the spoken version whatever was chosen before.
+    const box = checkbox('Audio description', (spoken && spoken.on) || prefs.describe);
     let last = null;
+    const voiced = () => spoken && spoken.on;
     const setMode = () => {
       // "hidden" loads the cues and fires cuechange without drawing them on the picture.
-      described.mode = box.control.checked ? 'hidden' : 'disabled';
-      if (box.control.checked) return;
-      live.textContent = '';
+      // Set before switching source, so that the switch keeps this mode with the others.
+      if (described) described.mode = box.control.checked ? 'hidden' : 'disabled';
+      if (spoken) spoken.set(box.control.checked);
+      // The cues still show under the picture, but a screen reader need not say them over the soundtrack.
+      live.setAttribute('aria-live', voiced() ? 'off' : 'polite');
+      if (box.control.checked && !voiced()) return;
+      if (!box.control.checked) live.textContent = '';
       if (resume) resume();
       stop();
     };
+    const message = () => (box.control.checked
+      ? (voiced() ? 'Audio description on: the spoken version plays.' : 'Audio description on.')
+      : 'Audio description off.');
     box.control.addEventListener('change', () => {
       prefs.describe = box.control.checked;
       save();
       setMode();
+      if (spoken) announce(message());
     });
-    described.addEventListener('cuechange', () => {
-      const cue = described.activeCues && described.activeCues[0];
-      if (cue && cue !== last && box.control.checked) {
-        live.replaceChildren(el('b', {lang: 'en'}, 'Description: '), cueText(cue));
-        say(cueText(cue), described.language, prefs.extended);
-      }
-      last = cue;
-    });
+    if (described) {
+      described.addEventListener('cuechange', () => {
+        const cue = described.activeCues && described.activeCues[0];
+        if (cue && cue !== last && box.control.checked) {
+          live.replaceChildren(el('b', {lang: 'en'}, 'Description: '), cueText(cue));
+          if (!voiced()) say(cueText(cue), described.language, prefs.extended);
+        }
+        last = cue;
+      });
+    }
     setMode();
     fields.push(box.field);
     toggle = () => {
       box.control.click();
-      announce(`Audio description ${box.control.checked ? 'on' : 'off'}.`);
+      announce(message());
     };
   }
   if (!speech) return {fields, settings: null, toggle};

@@ -7,6 +7,7 @@ import {initDescriptions} from './describe.js';
 import {captionTracks, clock, el, select} from './dom.js';
 import {initPreferences} from './preferences.js';
 import {initShortcuts} from './shortcuts.js';
+import {initSpoken} from './spoken.js';
 import {initTranscript} from './transcript.js';
 
 // The controls' words are English whatever the article's language, so they say so with lang="en".
@@ -38,7 +39,7 @@ function enhancePlayer(figure, media) {
   media.textTracks.addEventListener('change', () => {
     chosen = captions.find((track) => track.mode === 'showing') || chosen;
   });
-  const description = initDescriptions(media, announce);
+  const description = initDescriptions(media, announce, initSpoken(figure, media));
   const actions = {
     k: () => (media.paused ? media.play().catch(() => {}) : media.pause()),
     j: () => jump(-10),
