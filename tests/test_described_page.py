@@ -14,7 +14,7 @@ from app import create_app
 from articles import present
 from articles.document import StoredDescribed
 from tests.conftest import require_tool, serving
-from tests.described import DESCRIBED_SLUG, HELD_SECONDS, PLAIN_SLUG, make_described_library
+from tests.described import DESCRIBED_SLUG, PLAIN_SLUG, make_described_library
 
 ARTICLE = f"/articles/{DESCRIBED_SLUG}"
 PLAIN = f"/articles/{PLAIN_SLUG}"
@@ -125,8 +125,7 @@ def test_the_extended_version_is_listed_as_a_file_with_its_length_and_size(clien
                            f" {present.file_size(extended.size)}")
     assert "held while longer descriptions are spoken" in words(link.parent)
     # It is longer than the clip: that is why it is a file and not a source.
-    assert extended.duration == pytest.approx(
-        library.article(DESCRIBED_SLUG).document.video.duration + HELD_SECONDS, abs=0.2)
+    assert extended.duration > library.article(DESCRIBED_SLUG).document.video.duration + 1
 
 
 def test_the_canonical_address_never_carries_described(client):
@@ -215,7 +214,7 @@ def test_the_feed_groups_the_clip_with_its_described_versions(client, library):
         assert content.findtext(f"{MEDIA}description")
         category = content.find(f"{MEDIA}category")
         assert (category.text, category.get("label")) == ("audioDescription", "Audio description")
-    assert contents[2].get("duration") == str(round(video.duration + HELD_SECONDS))
+    assert int(contents[2].get("duration")) > round(video.duration)
     # The undescribed article is as before: one media:content, no group.
     assert items[PLAIN_SLUG].find(f"{MEDIA}group") is None
     assert items[PLAIN_SLUG].find(f"{MEDIA}content") is not None
