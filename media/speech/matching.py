@@ -104,15 +104,18 @@ def voiced_frames(raw: bytes) -> list[bool]:
     return frames
 
 
-def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> list[Unmatched]:
+def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool],
+           skipped: frozenset[int] = frozenset(), duration: float | None = None) -> list[Unmatched]:
     """Return runs of script words the clip does not say where they were placed.
 
     A word is not said there when (almost) no sound is under it, or when it
     is one of a run of words each given the least time the model allows, the
-    mark of script words squeezed between words that are said.
+    mark of script words squeezed between words that are said. Words of
+    ``skipped`` sentences are not said at all: their run spans the time
+    between the words said around it (to ``duration`` at the end).
     """
     spoken = [index for index, count in enumerate(phones) if count]
-    missing = set()
+    missing = set(skipped)
     squeezed: list[int] = []
     for index in spoken:
         word = words[index]
@@ -129,19 +132,22 @@ def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> lis
         missing.update(squeezed)
     parts: list[Unmatched] = []
     run: list[TimedWord] = []
+    gap = False   # the run holds a skipped sentence: it lasts until the next word said
     for index, word in enumerate(words):
         if index in missing or (run and not phones[index]):
             run.append(word)
+            gap = gap or index in skipped
         elif run:
-            parts.append(_part("script", run))
-            run = []
+            parts.append(_part("script", run, word.start if gap else None))
+            run, gap = [], False
     if run:
-        parts.append(_part("script", run))
+        parts.append(_part("script", run, duration if gap else None))
     return parts
 
 
-def _part(kind: str, run: list[TimedWord]) -> Unmatched:
-    return Unmatched(kind, " ".join(word.text for word in run), run[0].start, run[-1].end)
+def _part(kind: str, run: list[TimedWord], end: float | None = None) -> Unmatched:
+    return Unmatched(kind, " ".join(word.text for word in run), run[0].start,
+                     run[-1].end if end is None else max(run[-1].end, end))
 
 
 def unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
