@@ -27,8 +27,9 @@ _SQUEEZED_RUN = 3
 _WORD_GAP_FRAMES = 15
 # sound with no script word is reported when it lasts this long...
 MIN_UNSCRIPTED_SECONDS = 1.0
-# ...counting pauses shorter than this as part of it
-_PAUSE_SECONDS = 0.3
+# ...counting pauses shorter than this as part of it; a pause this long
+# between two words is a phrase boundary, where a caption may break
+PHRASE_PAUSE_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
         for frame in range(int(word.start / FRAME_SECONDS), min(len(voiced), int(word.end / FRAME_SECONDS))):
             covered[frame] = True
     parts: list[Unmatched] = []
-    pause = int(_PAUSE_SECONDS / FRAME_SECONDS)
+    pause = int(PHRASE_PAUSE_SECONDS / FRAME_SECONDS)
     start = last = None
     for frame, (sound, taken) in enumerate(zip(voiced, covered, strict=True)):
         if sound and not taken:
