@@ -338,6 +338,7 @@ def search_model(results) -> dict:
         video = article.video
         transcribed = [*video.tracks, *(t for t in video.extra_tracks if t.transcript)] if video else []
         several_tracks = len(transcribed) > 1
+        automatic = {track_label(track) for track in transcribed if track.automatic}
         hits.append({
             "slug": hit.slug, "title": hit.title, "snippet": hit.snippet,
             "language": article.language, "dir": article.direction,
@@ -347,8 +348,10 @@ def search_model(results) -> dict:
             "moments": [{"kind": moment.kind, "second": int(moment.start),
                          "clock": format_clock(moment.start), "language": moment.language,
                          "dir": languages.direction(moment.language),
-                         # Name the transcript only where there is more than one to tell apart.
-                         "label": moment.label if several_tracks else None,
+                         # Name the transcript where there is more than one to tell apart,
+                         # and always where it is an unreviewed automatic one.
+                         "label": moment.label if several_tracks or moment.label in automatic
+                         else None,
                          "speaker": moment.speaker, "snippet": moment.snippet}
                         for moment in hit.moments],
             "more_moments": hit.more_moments,

@@ -18,13 +18,15 @@ from html.parser import HTMLParser
 
 from articles.document import StoredArticle
 from articles.errors import ArticleError
+from articles.present import track_label
 
 # Bump when the table's columns, tokenizer or row contents change: the next
 # ingest then rebuilds the whole index from the stored articles.
-INDEX_VERSION = "2"
-# Indexes search can read until then: version 1 has the same columns and tokenizer,
-# only its text was not yet NFC, which stored text nearly always already is.
-READABLE_VERSIONS = ("1", INDEX_VERSION)
+INDEX_VERSION = "3"
+# Indexes search can read until then: versions 1 and 2 have the same columns and
+# tokenizer; version 1's text was not yet NFC, which stored text nearly always
+# already is, and their labels lack "(automatic)" on the rare automatic track.
+READABLE_VERSIONS = ("1", "2", INDEX_VERSION)
 TABLE = "search_text"
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -181,13 +183,15 @@ def index_rows(article: StoredArticle) -> list[tuple]:
     # Caption transcripts, and the descriptions of a clip without sound: its text alternative.
     stored_tracks = [*video.tracks, *video.extra_tracks] if video else []
     for track in (t for t in stored_tracks if t.transcript is not None):
+        # the label the page shows: "English (automatic)" for a draft
+        label = track_label(track)
         for section in track.transcript:
             if section.title:
                 rows.append(("", _clean(section.title), "", slug, "chapter", track.language,
-                             track.label, section.start))
+                             label, section.start))
             for paragraph in section.paragraphs:
                 rows.append(("", _clean(paragraph.text), _clean(paragraph.speaker), slug,
-                             paragraph.kind or "speech", track.language, track.label,
+                             paragraph.kind or "speech", track.language, label,
                              paragraph.start))
     return rows
 

@@ -142,8 +142,8 @@ def test_a_sentence_the_clip_never_says_is_reported_where_script_and_audio_part(
     clip, _ = story
     extra = "The mayor of the town said nothing about it at all on the radio."
     alignment = align_script(clip, "\n".join(STORY[:4] + [extra] + STORY[4:]))
-    unsaid = " ".join(part.text for part in alignment.unmatched if part.kind == "script")
-    assert set(unsaid.split()) & {"mayor", "town", "nothing", "radio."}
+    unsaid = [part.text for part in alignment.unmatched if part.kind == "script"]
+    assert unsaid == [extra]
     # the sentences before it keep their times
     assert alignment.words[len(" ".join(STORY[:2]).split())].start == pytest.approx(9.34, abs=0.1)
 

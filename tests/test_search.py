@@ -376,3 +376,28 @@ def test_search_results_read_in_a_text_browser(reader, live_server):
     assert "Play from 0:00 · English: Narrator: It is twenty to midnight in Port Elsey." in text
     assert "Play from 0:26" in text
 
+
+
+def test_an_automatic_track_is_labelled_automatic_in_results_as_everywhere_else(tmp_path, small_bundle):
+    from tests.test_automatic_captions import make_draft, mark_automatic
+    make_draft(small_bundle)
+    mark_automatic(small_bundle)
+    library = ingest(small_bundle, tmp_path / "lib")
+    [moment] = library.search("test clip").hits[0].moments
+    assert moment.label == "English (automatic)"
+    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    page = page_of(client.get("/search?q=test+clip"))
+    [shown] = page.select(".app-result__moment")
+    assert " ".join(shown.get_text().split()).startswith("Play from 0:00 · English (automatic):")
+
+
+def test_an_index_with_labels_from_before_automatic_tracks_is_rebuilt_at_the_next_ingest(
+        tmp_path, small_bundle):
+    library = ingest(small_bundle, tmp_path / "lib")
+    with sqlite3.connect(library.database) as db:
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'search_index'")
+        db.execute(f"UPDATE {search_index.TABLE} SET label = 'stale'")
+    assert library.search("test clip").hits[0].moments[0].label == "stale"   # still readable
+    replace_in_article(small_bundle, "Body text with *emphasis*.", "Body text about lighthouses.")
+    ingest_bundle(small_bundle, library)
+    assert library.search("test clip").hits[0].moments[0].label == "English"

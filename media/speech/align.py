@@ -49,6 +49,12 @@ _MOST = 0.5
 _PADDING_PER_WORD = 0.6
 _MAX_PADDING_SECONDS = 60.0
 _FILLERS = re.compile(r"^(?:<.*>|\[.*\]|\+\+.*\+\+)$")
+# Finding sentences the clip skips: the grammar's odds of skipping one, weighed
+# against the sound at full strength (language weight 1; at the usual 6.5 the
+# decoder prefers to skip a said sentence and call its speech silence).
+_SKIP_PROBABILITY = 0.01
+_SKIP_WEIGHTS = {"lw": 1.0}
+_SENTENCE_ENDS = (".", "?", "!", "…")
 _ALTERNATE = re.compile(r"\(\d+\)$")
 
 
@@ -81,7 +87,7 @@ def align(media: Path | str, script: Script, language: str = "en",
     if not info.has_audio:
         raise SpeechError("has no audio stream to align the script with", media)
     raw = speech_samples(media, info.duration)
-    units, spans, pauses = _force_align(media, raw, script, language, config)
+    units, spans, pauses, skipped = _force_align(media, raw, script, language, config)
     duration = len(raw) / 2 / SAMPLE_RATE
     voiced = voiced_frames(raw)
     words: list[TimedWord] = []
@@ -96,11 +102,12 @@ def align(media: Path | str, script: Script, language: str = "en",
             if not pauses:
                 start, end = trimmed(start, end, voiced)
         else:
-            start = end = at   # punctuation only: shown with the word before
+            # punctuation, or a sentence the clip skips: shown with the word before
+            start = end = at
         # words said nowhere were placed in silence added after the clip
         words.append(TimedWord(word.text, round(min(start, duration), 3), round(min(end, duration), 3)))
         at = end
-    unmatched = unsaid(words, phones, voiced) + unscripted(words, voiced)
+    unmatched = unsaid(words, phones, voiced, skipped, round(duration, 3)) + unscripted(words, voiced)
     missing = sum(len(part.text.split()) for part in unmatched if part.kind == "script")
     if missing > _MOST * len(words):
         # the words went somewhere, but not onto speech: another clip, or no speech at all
@@ -185,15 +192,28 @@ def _dictionary_units(decoder, script: Script, language: str) -> list[list[str]]
     return units
 
 
-def _force_align(media: Path, raw: bytes, script: Script, language: str,
-                 config: dict) -> tuple[list[list[str]], list[tuple[float, float, int]], bool]:
+def _force_align(media: Path, raw: bytes, script: Script, language: str, config: dict
+                 ) -> tuple[list[list[str]], list[tuple[float, float, int]], bool, frozenset[int]]:
     """Return each script word's dictionary words, the (start, end, phones) of each of those, in order,
-    and whether pauses between words were told apart from the words.
+    whether pauses between words were told apart from the words, and the words of sentences the clip skips.
 
     :raises SpeechError: when the words cannot be fitted to the audio at all
     """
     units, segments = _pass(raw, script, language, config, fillers=True)
     pauses = segments is not None
+    skipped: frozenset[int] = frozenset()
+    if segments is None:
+        skipped = _skipped_sentences(raw, script, language, config)
+        if skipped:
+            said = Script(tuple(word for index, word in enumerate(script.words) if index not in skipped),
+                          script.path)
+            said_units, segments = _pass(raw, said, language, config, fillers=True)
+            if segments is not None:
+                kept = iter(said_units)
+                units = [[] if index in skipped else next(kept) for index in range(len(script.words))]
+                pauses = True
+            else:
+                skipped = frozenset()
     if segments is None:
         # Words the clip never says have no sound to take, and the alignment
         # fails. Silence after the end gives them somewhere to go, where they
@@ -206,7 +226,65 @@ def _force_align(media: Path, raw: bytes, script: Script, language: str,
     if segments is None or [_ALTERNATE.sub("", segment[0]) for segment in segments] != names:
         raise _no_fit(media, script)
     return units, [(first * FRAME_SECONDS, (last + 1) * FRAME_SECONDS, phones)
-                   for _, first, last, phones in segments], pauses
+                   for _, first, last, phones in segments], pauses, skipped
+
+
+def _sentences(script: Script) -> list[list[int]]:
+    """Return the indices of the script's words, sentence by sentence (a paragraph ends one too)."""
+    sentences: list[list[int]] = [[]]
+    words = script.words
+    for index, word in enumerate(words):
+        sentences[-1].append(index)
+        ends_paragraph = index + 1 < len(words) and words[index + 1].line > word.line + 1
+        if word.text.rstrip("\"'”’)»").endswith(_SENTENCE_ENDS) or ends_paragraph:
+            sentences.append([])
+    return [sentence for sentence in sentences if sentence]
+
+
+def _skipped_sentences(raw: bytes, script: Script, language: str, config: dict) -> frozenset[int]:
+    """Return the indices of the words of whole sentences the clip does not say.
+
+    Forced alignment must place every word, so a sentence missing from the
+    middle of the clip is spread over the speech around it and is found only
+    in part. A grammar in which each sentence may be skipped lets the
+    decoder leave it out where it is not said; the words said are then
+    aligned on their own. An empty set when every sentence is said, or when
+    the grammar finds no path.
+    """
+    from pocketsphinx import Decoder
+    sentences = _sentences(script)
+    if len(sentences) < 2:
+        return frozenset()
+    decoder = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL", fsgusefiller=True,
+                      **_BEAMS, **_SKIP_WEIGHTS, **config)
+    units = _dictionary_units(decoder, script, language)
+    transitions: list[tuple] = []
+    state = 0
+    names_of = []
+    for sentence in sentences:
+        names = [name for index in sentence for name in units[index]]
+        names_of.append(names)
+        begin = state
+        for number, name in enumerate(names):
+            transitions.append((state, state + 1, 1.0 if number else 1 - _SKIP_PROBABILITY, name))
+            state += 1
+        transitions.append((begin, state, _SKIP_PROBABILITY))
+    decoder.add_fsg("sentences", decoder.create_fsg("sentences", 0, state, transitions))
+    decoder.activate_search("sentences")
+    segments = _segments(decoder, raw)
+    if segments is None:
+        return frozenset()
+    heard = [_ALTERNATE.sub("", segment.word) for segment in segments if segment.word != "(NULL)"]
+    skipped: set[int] = set()
+    at = 0
+    for sentence, names in zip(sentences, names_of, strict=True):
+        if names and heard[at:at + len(names)] == names:
+            at += len(names)
+        elif names:
+            skipped.update(sentence)
+    if at != len(heard) or len(skipped) == len(script.words):
+        return frozenset()
+    return frozenset(skipped)
 
 
 def _no_fit(media: Path, script: Script) -> SpeechError:

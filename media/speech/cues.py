@@ -2,7 +2,8 @@
 
 Words are grouped into cues that fit the profile's lines, line length,
 durations and reading speed, breaking where a reader expects a pause: after
-a sentence, then after a comma, then before a function word. A speaker's
+a sentence, then after a comma or where the speaker pauses (a draft has no
+punctuation, only the pauses), then before a function word. A speaker's
 words become ``<v Name>`` cues of their own; a ``[sound description]`` gets
 its own cue in the pause where it happens, or joins the next words when the
 pause is too short to show it.
@@ -20,6 +21,7 @@ from captions.profiles import QualityProfile
 from captions.write import to_webvtt
 from media.files import write_text_atomic
 from media.speech.align import Alignment, TimedWord
+from media.speech.matching import PHRASE_PAUSE_SECONDS
 from media.speech.script import Script, ScriptWord, Sound
 
 # The cost of ending a cue after a word, by what ends it: lower is better.
@@ -176,7 +178,7 @@ def _run_cues(tokens: list[_Token], speaker: str | None, bound: float,
     cues = []
     for first, last in reversed(spans):
         start, stop = _times(tokens, first, last, bound, profile, min_gap)
-        lines = _lines([token.text for token in tokens[first:last + 1]], profile.max_chars_per_line)
+        lines = _lines(tokens[first:last + 1], profile.max_chars_per_line)
         text = "\n".join(lines)
         cues.append(Cue(round(start, 3), round(stop, 3), f"<v {speaker}>{text}" if speaker else text))
     return cues
@@ -186,7 +188,7 @@ def _cost(tokens: list[_Token], first: int, last: int, bound: float,
           profile: QualityProfile, min_gap: float) -> float:
     """Return how bad a cue of tokens[first..last] is: broken limits, then a poor break."""
     words = [token.text for token in tokens[first:last + 1]]
-    lines = _lines(words, profile.max_chars_per_line)
+    lines = _lines(tokens[first:last + 1], profile.max_chars_per_line)
     start, end = _times(tokens, first, last, bound, profile, min_gap)
     duration = end - start
     chars = sum(map(len, lines))
@@ -206,13 +208,18 @@ def _cost(tokens: list[_Token], first: int, last: int, bound: float,
 
 def _break_cost(before: _Token, after: _Token) -> int:
     """Return the cost of ending a cue between two tokens."""
-    if before.sound or after.sound or before.text.endswith(_SENTENCE_MARKS):
+    if before.sound or after.sound or before.text.endswith(_SENTENCE_MARKS) or _pause(before, after):
         return _SENTENCE_END
     if before.text.endswith(_CLAUSE_MARKS):
         return _CLAUSE_END
     if after.text.lower().strip("\"'“‘(") in _FUNCTION_WORDS:
         return _BEFORE_FUNCTION_WORD
     return _MID_PHRASE
+
+
+def _pause(before: _Token, after: _Token) -> bool:
+    """Return whether the speaker pauses between two words long enough to mark a phrase."""
+    return after.start - before.end >= PHRASE_PAUSE_SECONDS - 1e-6
 
 
 def _times(tokens: list[_Token], first: int, last: int, bound: float,
@@ -237,12 +244,14 @@ def _times(tokens: list[_Token], first: int, last: int, bound: float,
     return start, max(end, start)
 
 
-def _lines(words: list[str], width: int) -> list[str]:
-    """Return the words on one line, or split in two where the lines are most even.
+def _lines(tokens: list[_Token], width: int) -> list[str]:
+    """Return the tokens' words on one line, or split in two where the lines are most even.
 
-    A break after punctuation is preferred when it leaves both lines within
-    ``width``; lines that do not fit are returned as they are, for the caller to judge.
+    A break after punctuation or at a pause is preferred when it leaves both
+    lines within ``width``; lines that do not fit are returned as they are,
+    for the caller to judge.
     """
+    words = [token.text for token in tokens]
     text = " ".join(words)
     if len(text) <= width or len(words) == 1:
         return [text]
@@ -250,8 +259,9 @@ def _lines(words: list[str], width: int) -> list[str]:
     for split in range(1, len(words)):
         top, bottom = " ".join(words[:split]), " ".join(words[split:])
         longest = max(len(top), len(bottom))
-        score = longest - (6 if words[split - 1].endswith(_SENTENCE_MARKS + _CLAUSE_MARKS)
-                           and longest <= width else 0)
+        phrase = (words[split - 1].endswith(_SENTENCE_MARKS + _CLAUSE_MARKS)
+                  or _pause(tokens[split - 1], tokens[split]))
+        score = longest - (6 if phrase and longest <= width else 0)
         if best is None or score < best[0]:
             best = (score, [top, bottom])
     assert best is not None

@@ -24,7 +24,7 @@ from media.files import write_text_atomic
 from media.speech.align import Alignment, speech_samples
 from media.speech.cues import build_cues
 from media.speech.errors import SpeechError
-from media.speech.matching import FRAME_SECONDS, SAMPLE_RATE, TimedWord
+from media.speech.matching import FRAME_SECONDS, PHRASE_PAUSE_SECONDS, SAMPLE_RATE, TimedWord, voiced_frames
 from media.speech.script import Script, ScriptWord
 
 # The model each language is recognised with, as the NOTE names it.
@@ -70,7 +70,7 @@ def transcribe(media: Path | str, language: str = "en") -> Transcript:
     if not info.has_audio:
         raise SpeechError("has no audio stream to transcribe", media)
     raw = speech_samples(media, info.duration)
-    words = tuple(_recognise(raw))
+    words = _pauses_only(list(_recognise(raw)), voiced_frames(raw))
     if not words:
         raise SpeechError("no speech was recognised in it: nothing to draft captions from", media)
     return Transcript(words, round(len(raw) / 2 / SAMPLE_RATE, 3), _engine(language))
@@ -93,6 +93,30 @@ def draft_webvtt(cues: tuple[Cue, ...], note: str) -> str:
 def write_draft(path: Path | str, cues: tuple[Cue, ...], note: str) -> None:
     """Write the draft to ``path`` as WebVTT, whole or not at all."""
     write_text_atomic(path, draft_webvtt(cues, note))
+
+
+def _pauses_only(words: list[TimedWord], voiced: list[bool]) -> tuple[TimedWord, ...]:
+    """Return ``words`` with each gap between two closed unless the speaker pauses there.
+
+    A draft has no punctuation: its pauses are where cues and lines break
+    best (media.speech.cues). The recogniser leaves gaps where it heard
+    breath or noise, or misheard speech, as well as silence; only a gap
+    holding at least PHRASE_PAUSE_SECONDS of quiet is kept as a pause.
+    """
+    needed = round(PHRASE_PAUSE_SECONDS / FRAME_SECONDS)
+    result = []
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else None
+        if following is not None and following.start > word.end:
+            frames = voiced[round(word.end / FRAME_SECONDS):round(following.start / FRAME_SECONDS)]
+            quiet = longest = 0
+            for sound in frames:
+                quiet = 0 if sound else quiet + 1
+                longest = max(longest, quiet)
+            if longest < needed:
+                word = TimedWord(word.text, word.start, following.start)
+        result.append(word)
+    return tuple(result)
 
 
 def _engine(language: str) -> str:

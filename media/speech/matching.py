@@ -27,8 +27,9 @@ _SQUEEZED_RUN = 3
 _WORD_GAP_FRAMES = 15
 # sound with no script word is reported when it lasts this long...
 MIN_UNSCRIPTED_SECONDS = 1.0
-# ...counting pauses shorter than this as part of it
-_PAUSE_SECONDS = 0.3
+# ...counting pauses shorter than this as part of it; a pause this long
+# between two words is a phrase boundary, where a caption may break
+PHRASE_PAUSE_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -104,15 +105,18 @@ def voiced_frames(raw: bytes) -> list[bool]:
     return frames
 
 
-def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> list[Unmatched]:
+def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool],
+           skipped: frozenset[int] = frozenset(), duration: float | None = None) -> list[Unmatched]:
     """Return runs of script words the clip does not say where they were placed.
 
     A word is not said there when (almost) no sound is under it, or when it
     is one of a run of words each given the least time the model allows, the
-    mark of script words squeezed between words that are said.
+    mark of script words squeezed between words that are said. Words of
+    ``skipped`` sentences are not said at all: their run spans the time
+    between the words said around it (to ``duration`` at the end).
     """
     spoken = [index for index, count in enumerate(phones) if count]
-    missing = set()
+    missing = set(skipped)
     squeezed: list[int] = []
     for index in spoken:
         word = words[index]
@@ -129,19 +133,22 @@ def unsaid(words: list[TimedWord], phones: list[int], voiced: list[bool]) -> lis
         missing.update(squeezed)
     parts: list[Unmatched] = []
     run: list[TimedWord] = []
+    gap = False   # the run holds a skipped sentence: it lasts until the next word said
     for index, word in enumerate(words):
         if index in missing or (run and not phones[index]):
             run.append(word)
+            gap = gap or index in skipped
         elif run:
-            parts.append(_part("script", run))
-            run = []
+            parts.append(_part("script", run, word.start if gap else None))
+            run, gap = [], False
     if run:
-        parts.append(_part("script", run))
+        parts.append(_part("script", run, duration if gap else None))
     return parts
 
 
-def _part(kind: str, run: list[TimedWord]) -> Unmatched:
-    return Unmatched(kind, " ".join(word.text for word in run), run[0].start, run[-1].end)
+def _part(kind: str, run: list[TimedWord], end: float | None = None) -> Unmatched:
+    return Unmatched(kind, " ".join(word.text for word in run), run[0].start,
+                     run[-1].end if end is None else max(run[-1].end, end))
 
 
 def unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
@@ -151,7 +158,7 @@ def unscripted(words: list[TimedWord], voiced: list[bool]) -> list[Unmatched]:
         for frame in range(int(word.start / FRAME_SECONDS), min(len(voiced), int(word.end / FRAME_SECONDS))):
             covered[frame] = True
     parts: list[Unmatched] = []
-    pause = int(_PAUSE_SECONDS / FRAME_SECONDS)
+    pause = int(PHRASE_PAUSE_SECONDS / FRAME_SECONDS)
     start = last = None
     for frame, (sound, taken) in enumerate(zip(voiced, covered, strict=True)):
         if sound and not taken:
