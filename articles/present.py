@@ -295,8 +295,14 @@ def structured_data(article: StoredArticle, media_url, page_url: str,
                                 "url": f"{page_url}?t={int(chapter.start)}"}
                                for chapter in chapters.chapters]
         standard, extended = spoken_versions(video, article.language)
+        # schema.org's names for what the clip offers beyond its picture and sound.
+        features = [name for name, offered in (
+            ("captions", any(t.kind == "captions" for t in video.tracks)),
+            ("transcript", any(t.transcript for t in (*video.tracks, *video.extra_tracks))),
+            ("audioDescription", bool(standard or extended))) if offered]
+        if features:
+            clip["accessibilityFeature"] = features
         if standard or extended:
-            clip["accessibilityFeature"] = ["audioDescription"]
             # Each spoken version is another file of the same clip: a MediaObject of its own.
             clip["associatedMedia"] = [_described_object(version, video, media_url)
                                        for version in (standard, extended) if version]

@@ -184,7 +184,7 @@ def test_structured_data_names_the_spoken_versions(client, library):
     standard, extended = versions(library)
     soup = page(client, ARTICLE)
     video = json.loads(soup.find("script", type="application/ld+json").string)["video"]
-    assert video["accessibilityFeature"] == ["audioDescription"]
+    assert video["accessibilityFeature"] == ["captions", "transcript", "audioDescription"]
     assert [m["contentUrl"] for m in video["associatedMedia"]] == [
         f"http://localhost/media/{standard.src}", f"http://localhost/media/{extended.src}"]
     for media, version in zip(video["associatedMedia"], (standard, extended), strict=True):
@@ -193,7 +193,9 @@ def test_structured_data_names_the_spoken_versions(client, library):
         assert media["accessibilityFeature"] == ["audioDescription"]
         assert "audio description" in media["name"] and media["description"]
     plain = json.loads(page(client, PLAIN).find("script", type="application/ld+json").string)["video"]
-    assert "accessibilityFeature" not in plain and "associatedMedia" not in plain
+    # The library story has captions and a transcript, and no spoken version.
+    assert plain["accessibilityFeature"] == ["captions", "transcript"]
+    assert "associatedMedia" not in plain
 
 
 def test_the_feed_groups_the_clip_with_its_described_versions(client, library):
