@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import gc
+import socket
+import struct
+import threading
+import time
+import warnings
 
 import pytest
 from werkzeug.http import http_date
 
 from app import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, serving
 from web.media import HandoffConfigError
 from web.ranges import ByteRange, RangeRequestError, file_etag, parse_range
 
@@ -247,3 +253,32 @@ def test_media_can_be_handed_to_the_front_server(demo_library, clip, handoff, he
 def test_an_unknown_handoff_is_refused(demo_library):
     with pytest.raises(HandoffConfigError, match="MEDIA_HANDOFF"):
         create_app({"TESTING": True, "LIBRARY": str(demo_library.root), "MEDIA_HANDOFF": "apache"})
+
+
+def test_a_media_request_the_client_resets_leaves_no_file_open(demo_library, clip):
+    """A player that switches sources resets the download it no longer wants.
+
+    When the reset comes just after the response is sent, Werkzeug's
+    development server (3.1) skips close() on the body: its drain of the
+    request socket raises first. The file must be closed all the same, not
+    left to the garbage collector's ResourceWarning.
+    """
+    app = create_app({"LIBRARY": str(demo_library.root)})
+    with serving(app) as url, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        host, port = url.removeprefix("http://").split(":")
+        for _ in range(20):
+            with socket.create_connection((host, int(port))) as connection:
+                connection.sendall(f"GET {clip[0]} HTTP/1.1\r\nHost: localhost\r\n"
+                                   "Range: bytes=0-999\r\n\r\n".encode("ascii"))
+                received = b""
+                while len(received.partition(b"\r\n\r\n")[2]) < 1000:
+                    received += connection.recv(65536)
+                # SO_LINGER with a zero timeout: close() sends a reset, as a browser's abort does.
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(
+                t.name.endswith("(process_request_thread)") for t in threading.enumerate()):
+            time.sleep(0.02)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
