@@ -50,6 +50,10 @@ class CaptionSpec:
     kind: str = "captions"   # captions, subtitles, descriptions or chapters
     # Made by speech recognition and published unreviewed: its label says so.
     automatic: bool = False
+    # An automatic captions file the bundle does not have: ingest drafts it
+    # from the clip, with the article's own words as the hint, and never
+    # writes it into the bundle.
+    drafted: bool = False
 
     @property
     def shown_as_text(self) -> bool:
@@ -193,8 +197,9 @@ class _Fields:
             raise self.fail(f"'{_dotted(*where, key)}' must be non-empty text", *where, key)
         return value.strip()
 
-    def file(self, folder: Path, name, *keys, suffixes: set[str] | None = None) -> Path:
-        """Return the absolute path of a bundle file named in the front matter."""
+    def file(self, folder: Path, name, *keys, suffixes: set[str] | None = None,
+             missing_ok: bool = False) -> Path:
+        """Return the absolute path of a bundle file named in the front matter (existing unless ``missing_ok``)."""
         if not isinstance(name, str) or not name.strip():
             raise self.fail(f"'{_dotted(*keys)}' must name a file in the bundle", *keys)
         path = (folder / name).resolve()
@@ -204,7 +209,7 @@ class _Fields:
         if suffixes is not None and path.suffix.lower() not in suffixes:
             allowed = ", ".join(sorted(suffixes))
             raise self.fail(f"'{name}' must be one of {allowed}", *keys)
-        if not path.is_file():
+        if not path.is_file() and not (missing_ok and not path.exists()):
             raise BundleError(f"file not found (named in {ARTICLE_FILE} line "
                               f"{self.line(*keys)})", folder / name)
         return path
@@ -233,7 +238,7 @@ class _Fields:
         images = self.images(folder)
         files = [folder / ARTICLE_FILE]
         if video:
-            files += [video.path, *(c.path for c in video.captions)]
+            files += [video.path, *(c.path for c in video.captions if not c.drafted)]
         files += [i.path for i in images]
         return Bundle(folder=folder, slug=slug, title=self.text(data, "title"),
                       published=self.published(), language=language,
@@ -324,7 +329,16 @@ class _Fields:
         keys = ("video", "captions", index)
         if not isinstance(item, dict):
             raise self.fail("each caption entry must be a mapping with 'file' and 'language'", *keys)
-        path = self.file(folder, item.get("file"), *keys, "file", suffixes=CAPTION_SUFFIXES)
+        automatic = item.get("automatic", False)
+        if not isinstance(automatic, bool):
+            raise self.fail("'automatic' must be true or false", *keys, "automatic")
+        path = self.file(folder, item.get("file"), *keys, "file", suffixes=CAPTION_SUFFIXES,
+                         missing_ok=automatic)
+        drafted = not path.exists()
+        if drafted and (item.get("kind") or "captions") != "captions" or drafted and path.suffix != ".vtt":
+            raise BundleError(f"file not found (named in {ARTICLE_FILE} line {self.line(*keys, 'file')}; "
+                              "only a missing .vtt captions file marked automatic: true is drafted)",
+                              path)
         language = self.text(item, "language", *keys)
         try:
             language = check_language(language)
@@ -341,10 +355,7 @@ class _Fields:
         default = item.get("default", False)
         if not isinstance(default, bool):
             raise self.fail("'default' must be true or false", *keys, "default")
-        automatic = item.get("automatic", False)
-        if not isinstance(automatic, bool):
-            raise self.fail("'automatic' must be true or false", *keys, "automatic")
-        return CaptionSpec(path, language, label, default, kind, automatic)
+        return CaptionSpec(path, language, label, default, kind, automatic, drafted)
 
     def images(self, folder: Path) -> tuple[ImageSpec, ...]:
         """Validate the ``images`` list (alt text is checked at ingest with the file's metadata)."""

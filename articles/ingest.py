@@ -13,6 +13,7 @@ reference lock.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from articles.described import check_descriptions, make_described
 from articles.document import DocumentError
 from articles.store import ArticleRow, Library
 from captions.drafts import is_draft
+from captions.profiles import DEFAULT_PROFILE, get_profile
 from captions.quality import check_track
 from captions.transcript import build_full_transcript
 from media.ffmpeg.commands import ClipSettings
@@ -76,7 +78,8 @@ def ingest_bundle(folder: Path | str, library: Library,
     bundle = load_bundle(folder)
     notes: list[str] = []
     specs = bundle.video.captions if bundle.video else ()
-    tracks = [captions.load_captions(spec.path) for spec in specs]
+    tracks = [_draft(bundle, spec, notes) if spec.drafted else captions.load_captions(spec.path)
+              for spec in specs]
     _check_drafts(specs)
     for track in tracks:
         notes.extend(track.warnings)
@@ -169,6 +172,25 @@ def _check_drafts(specs) -> None:
             raise BundleError("is an automatic draft (it carries the draft NOTE): review it and "
                               "remove the NOTE, or mark it 'automatic: true' in article.md",
                               spec.path)
+
+
+def _draft(bundle: Bundle, spec, notes: list[str]) -> captions.CaptionTrack:
+    """Return draft captions of the clip, recognised with the article's own words as the hint.
+
+    The draft is written to a temporary file, read back as any caption file
+    is, and published labelled automatic; the bundle folder is never written.
+    """
+    from media.speech.draft import draft_cues, transcribe, write_draft
+    transcript = transcribe(bundle.video.path, spec.language.split("-")[0], (bundle.article_file,))
+    cues = draft_cues(transcript, get_profile(DEFAULT_PROFILE))
+    with tempfile.TemporaryDirectory(prefix="newsreel-draft-") as folder:
+        drafted = Path(folder) / "draft.vtt"
+        write_draft(drafted, cues, transcript.note)
+        track = replace(captions.load_captions(drafted), path=spec.path)
+    notes.append(f"{spec.path}: drafted by speech recognition ({len(cues)} cues, with "
+                 f"{bundle.article_file.name} as the hint) and published as automatic captions; "
+                 "review it and add it to the bundle")
+    return track
 
 
 def _has_visible_text(track: captions.CaptionTrack) -> bool:

@@ -244,8 +244,11 @@ def align(script_file: Path, clip: Path, language: str, out: Path, profile: str,
               help="The language spoken (models are bundled for: en).")
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default="newsreel",
               show_default=True, help="The caption guidelines the cues keep to.")
+@click.option("--hint", "hints", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The story's text (plain text, or a bundle's article.md) whose words the speech "
+                   "is likely to hold; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cues, word count, duration and NOTE as JSON.")
-def draft(clip: Path, out: Path, language: str, profile: str, as_json: bool) -> None:
+def draft(clip: Path, out: Path, language: str, profile: str, hints: tuple[Path, ...], as_json: bool) -> None:
     """Transcribe the speech in CLIP and write draft captions for an editor to correct.
 
     Speech recognition (pocketsphinx with its bundled model, offline) writes
@@ -255,16 +258,22 @@ def draft(clip: Path, out: Path, language: str, profile: str, as_json: bool) -> 
     makes mistakes, above all with names and numbers: read every cue. Nothing
     is written when the clip cannot be used.
 
+    Each --hint file lends its words to recognition: a language model made
+    from it for this run prefers the story's names and topic words, and
+    still lets other words be heard. The NOTE names the hints used. Nothing
+    is written when a hint is empty, binary or in another language.
+
     \b
     Example:
       python -m media captions draft clip.mp4 --out captions.en.vtt
+      python -m media captions draft clip.mp4 --out captions.en.vtt --hint story/article.md
       python -m media captions draft clip.mp4 --out captions.en.vtt --json
     """
     from captions.profiles import get_profile
     from media.speech.draft import draft_cues, transcribe, write_draft
     if out.exists() and clip.exists() and out.resolve() == clip.resolve():
         raise click.ClickException(f"{out}: is the clip; choose another name for the captions")
-    transcript = transcribe(clip, language)
+    transcript = transcribe(clip, language, hints)
     cues = draft_cues(transcript, get_profile(profile))
     try:
         write_draft(out, cues, transcript.note)

@@ -15,6 +15,7 @@ import math
 import re
 import threading
 import wave
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -273,3 +274,20 @@ def word_error_rate(reference: list[str], heard: list[str]) -> float:
                                   previous[column - 1] + (expected != word))
         previous = current
     return previous[-1] / max(1, len(reference))
+
+
+def content_word_recall(reference: list[str], heard: list[str], common: set[str]) -> float:
+    """Return the share of ``reference``'s content words (those not in ``common``) found in ``heard``.
+
+    Each word heard counts once, wherever it was heard: a draft's reader
+    corrects the words around a right one, so what a hint is for is making
+    the story's own words appear at all.
+    """
+    content = [normalised(word) for word in reference if normalised(word) not in common]
+    left = Counter(normalised(word) for word in heard)
+    found = 0
+    for word in content:
+        if left[word]:
+            left[word] -= 1
+            found += 1
+    return found / max(1, len(content))

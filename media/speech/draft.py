@@ -11,6 +11,7 @@ captions.drafts, so that nobody mistakes it for reviewed captions.
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -24,6 +25,7 @@ from media.files import write_text_atomic
 from media.speech.align import Alignment, speech_samples
 from media.speech.cues import build_cues
 from media.speech.errors import SpeechError
+from media.speech.hints import Hint, check_language, general_model, read_hint, write_hint_model
 from media.speech.matching import FRAME_SECONDS, PHRASE_PAUSE_SECONDS, SAMPLE_RATE, TimedWord, voiced_frames
 from media.speech.script import Script, ScriptWord
 
@@ -55,25 +57,34 @@ class Transcript:
         return draft_note(self.engine)
 
 
-def transcribe(media: Path | str, language: str = "en") -> Transcript:
+def transcribe(media: Path | str, language: str = "en", hints: tuple[Path | str, ...] = ()) -> Transcript:
     """Return the words pocketsphinx recognises in the speech of ``media``, with their times.
+
+    Each of ``hints`` (plain text or an article bundle's article.md) adds its
+    words to a language model made for this run (media.speech.hints).
 
     :raises SpeechError: for a language with no bundled model, a clip with no
         audio, or one in which no word is recognised
+    :raises HintError: for a hint that is missing, binary, empty or in another language
     :raises MediaError: for a file that is missing or not a clip
     """
     media = Path(media)
     if language not in MODELS:
         raise SpeechError(f"no speech model for drafts in language {language!r} (available: "
                           f"{', '.join(sorted(MODELS))}); --model is not offered for drafts yet")
+    read = [read_hint(path) for path in hints]
+    if read:
+        general = general_model(_model_folder(language))
+        for hint in read:
+            check_language(hint, general, language)
     info = probe(media)
     if not info.has_audio:
         raise SpeechError("has no audio stream to transcribe", media)
     raw = speech_samples(media, info.duration)
-    words = _pauses_only(list(_recognise(raw)), voiced_frames(raw))
+    words = _pauses_only(list(_recognise(raw, read, language)), voiced_frames(raw))
     if not words:
         raise SpeechError("no speech was recognised in it: nothing to draft captions from", media)
-    return Transcript(words, round(len(raw) / 2 / SAMPLE_RATE, 3), _engine(language))
+    return Transcript(words, round(len(raw) / 2 / SAMPLE_RATE, 3), _engine(language, read))
 
 
 def draft_cues(transcript: Transcript, profile: QualityProfile, frame_rate: float = 25.0) -> tuple[Cue, ...]:
@@ -119,22 +130,46 @@ def _pauses_only(words: list[TimedWord], voiced: list[bool]) -> tuple[TimedWord,
     return tuple(result)
 
 
-def _engine(language: str) -> str:
-    """Return the engine and model line of the NOTE."""
+def _engine(language: str, hints: list[Hint]) -> str:
+    """Return the engine and model line of the NOTE, and the line naming the hints."""
     try:
         version = metadata.version("pocketsphinx")
     except metadata.PackageNotFoundError:
         version = "(version unknown)"
-    return f"Engine: pocketsphinx {version}, model {MODELS[language]}"
+    engine = f"Engine: pocketsphinx {version}, model {MODELS[language]}"
+    if not hints:
+        return engine
+    return f"{engine}\nHints: {', '.join(hint_name(hint.path) for hint in hints)}"
 
 
-def _recognise(raw: bytes):
+def hint_name(path: Path) -> str:
+    """Return how the NOTE names a hint: its file name, with its folder for a bundle's article.md."""
+    return f"{path.parent.name}/{path.name}" if path.name == "article.md" and path.parent.name else path.name
+
+
+def _model_folder(language: str) -> str:
+    """Return the folder of the bundled model of ``language``."""
+    try:
+        from pocketsphinx import get_model_path
+    except ImportError:
+        raise SpeechError("pocketsphinx is not installed (pip install -r requirements.txt)") from None
+    return str(Path(get_model_path()) / MODELS[language])
+
+
+def _recognise(raw: bytes, hints: list[Hint], language: str):
     """Yield the words recognised in 16 kHz mono samples ``raw``, fillers left out."""
     try:
         from pocketsphinx import Decoder
     except ImportError:
         raise SpeechError("pocketsphinx is not installed (pip install -r requirements.txt)") from None
-    decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **_DECODER)
+    if hints:
+        # the hints' model lives only as long as the decoder reads it
+        with tempfile.TemporaryDirectory(prefix="newsreel-hint-") as folder:
+            model, dictionary = write_hint_model(hints, general_model(_model_folder(language)), Path(folder))
+            decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", lm=str(model), dict=str(dictionary),
+                              **_DECODER)
+    else:
+        decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **_DECODER)
     decoder.start_utt()
     decoder.process_raw(raw, full_utt=True)
     decoder.end_utt()
