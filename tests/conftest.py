@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -187,6 +189,28 @@ def live_server(demo_library):
 
 
 @pytest.fixture(scope="session")
+def unspoken_live_server(tmp_path_factory, demo_library):
+    """The demo on a live server, without the spoken versions ingest made of its descriptions.
+
+    A clip with no spoken version is where the browser shows, announces and
+    may read aloud the text descriptions itself: the player's own feature.
+    """
+    root = tmp_path_factory.mktemp("unspoken") / "library"
+    root.mkdir()
+    (root / "media").symlink_to(demo_library.media_dir)
+    with sqlite3.connect(demo_library.database) as source, sqlite3.connect(root / "newsreel.sqlite3") as copy:
+        source.backup(copy)
+    library = Library(root)
+    for row in library.articles():
+        video = row.document.video
+        if video is not None and video.described:
+            document = dataclasses.replace(row.document, video=dataclasses.replace(video, described=()))
+            library.save_article(dataclasses.replace(row, document=document))
+    with serving(create_app({"LIBRARY": str(root)})) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def base_url(live_server) -> str:
     """The live server's URL; replaces pytest-playwright's fallback fixture, which pytest 9 deprecates."""
     return live_server
@@ -196,7 +220,7 @@ def base_url(live_server) -> str:
 def _server_requests_finished(request):
     """After a test that used the live server, wait for its request threads to end inside that test."""
     yield
-    if "live_server" not in request.fixturenames:
+    if not {"live_server", "unspoken_live_server"} & set(request.fixturenames):
         return
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(

@@ -174,8 +174,8 @@ def test_help_dialog_opens_and_escape_returns_focus_to_its_button(page, live_ser
     assert page.evaluate("document.activeElement.textContent") == "Keyboard shortcuts"
 
 
-def test_shortcuts_work_only_with_focus_inside_the_player(page, live_server):
-    open_player(page, live_server + ARTICLE)
+def test_shortcuts_work_only_with_focus_inside_the_player(page, unspoken_live_server):
+    open_player(page, unspoken_live_server + ARTICLE)
     page.evaluate("document.querySelector('video').muted = true")
     english = "[...v.textTracks].find((t) => t.language === 'en' && t.kind === 'captions').mode"
 
@@ -467,8 +467,8 @@ def test_caption_style_reaches_the_cues_drawn_on_the_video(page, live_server):
 
 # --- audio description ----------------------------------------------------------------------
 
-def test_description_cues_reach_the_live_region_when_description_is_on(page, live_server):
-    open_player(page, live_server + ARTICLE)
+def test_description_cues_reach_the_live_region_when_description_is_on(page, unspoken_live_server):
+    open_player(page, unspoken_live_server + ARTICLE)
     live = page.locator('#player [aria-live="polite"]')
     assert live.inner_text() == ""
     described = "[...v.textTracks].find((t) => t.kind === 'descriptions').mode"
@@ -515,8 +515,8 @@ def count_pauses(page) -> None:
 
 
 @pytest.mark.parametrize("voice, pauses", [("", 1), ("none", 0)])
-def test_extended_description_pauses_the_clip_only_while_a_voice_reads(page, live_server, voice, pauses):
-    open_player(page, live_server + ARTICLE)
+def test_extended_description_pauses_the_clip_only_while_a_voice_reads(page, unspoken_live_server, voice, pauses):
+    open_player(page, unspoken_live_server + ARTICLE)
     open_settings(page)
     page.get_by_label("Audio description").check()
     page.get_by_label("Pause the video while a description is read").check()
@@ -534,9 +534,9 @@ def test_extended_description_pauses_the_clip_only_while_a_voice_reads(page, liv
 
 # --- console, layout ------------------------------------------------------------------------
 
-def test_player_logs_no_console_errors_or_csp_violations(page, live_server):
+def test_player_logs_no_console_errors_or_csp_violations(page, unspoken_live_server):
     errors = collect_console_errors(page)
-    open_player(page, live_server + ARTICLE)
+    open_player(page, unspoken_live_server + ARTICLE)
     open_settings(page)
     page.get_by_label("Audio description").check()
     page.get_by_label("Spoken captions").check()

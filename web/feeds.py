@@ -129,8 +129,6 @@ def _clip(item: ET.Element, article: StoredArticle, video: StoredVideo, media_ur
                 _add(content, f"{{{MEDIA}}}text", transcript_line(paragraph), type="plain",
                      lang=track.language, start=format_timestamp(paragraph.start),
                      end=format_timestamp(paragraph.end))
-
-
     for version in spoken:
         described = _add(parent, f"{{{MEDIA}}}content", url=media_url(version.src),
                          type=version.media_type, fileSize=version.size,
