@@ -24,10 +24,9 @@ from pathlib import Path
 import yaml
 
 from media.speech.errors import ScriptError
+from media.speech.script import read_text_file
 from media.speech.words import pronounce, spoken_readings
 
-# the largest hint read: a long article is about 2,000 words
-MAX_BYTES = 200_000
 # the general model's most probable words kept beside the hint's; more only
 # slows decoding (2,000 to 20,000 changed content-word recall by 1 point)
 GENERAL_WORDS = 2000
@@ -74,20 +73,7 @@ def read_hint(path: Path | str) -> Hint:
         too large or holds no words
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise HintError(f"cannot read the hint: {error.strerror or error}", path) from None
-    if len(data) > MAX_BYTES:
-        raise HintError(f"hint is larger than {MAX_BYTES:,} bytes; is it the right file?", path)
-    if b"\0" in data:
-        raise HintError("is a binary file, not a text hint", path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise HintError("is not UTF-8 text (save the hint as UTF-8)", path, line) from None
+    text = read_text_file(path, "hint", "a text hint", HintError)
     sentences = tuple(sentence for sentence in map(_spoken, _BREAK.split(story_text(text, path)))
                       if sentence)
     if not sentences:

@@ -58,6 +58,31 @@ class Script:
         return tuple(part for part in self.parts if isinstance(part, ScriptWord))
 
 
+def read_text_file(path: Path, name: str, kind: str,
+                   error: type[ScriptError] = ScriptError) -> str:
+    """Return the UTF-8 text of a script or hint file, refusing what cannot be one.
+
+    ``name`` ("script") and ``kind`` ("a plain text script") word the errors.
+
+    :raises ScriptError: (``error``) naming the file (and line) when it is
+        missing, larger than MAX_BYTES, binary or not UTF-8
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as problem:
+        raise error(f"cannot read the {name}: {problem.strerror or problem}", path) from None
+    if len(data) > MAX_BYTES:
+        raise error(f"{name} is larger than {MAX_BYTES:,} bytes; is it the right file?", path)
+    if b"\0" in data:
+        raise error(f"is a binary file, not {kind}", path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        line = data[:problem.start].count(b"\n") + 1
+        raise error(f"is not UTF-8 text (save the {name} as UTF-8)", path, line) from None
+
+
 def read_script(path: Path | str) -> Script:
     """Return the script in the file at ``path``.
 
@@ -65,20 +90,7 @@ def read_script(path: Path | str) -> Script:
         not UTF-8, too large or holds no words
     """
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise ScriptError(f"cannot read the script: {error.strerror or error}", path) from None
-    if len(data) > MAX_BYTES:
-        raise ScriptError(f"script is larger than {MAX_BYTES:,} bytes; is it the right file?", path)
-    if b"\0" in data:
-        raise ScriptError("is a binary file, not a plain text script", path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[:error.start].count(b"\n") + 1
-        raise ScriptError("is not UTF-8 text (save the script as UTF-8)", path, line) from None
+    text = read_text_file(path, "script", "a plain text script")
     return parse_script(text, path)
 
 
