@@ -28,6 +28,13 @@ MEDIA = "media"
 # In the media folder's .locks: shared by ingests, exclusive for collecting orphans.
 REFERENCES_LOCK = "references.lock"
 DEFAULT_LIBRARY = Path("instance") / "library"
+# Where a library lives beyond its folder, each unset by default (one machine):
+# the Library argument and the environment variable that sets it.
+ENVIRONMENT = {
+    "database_url": "NEWSREEL_DATABASE_URL",      # postgresql://...; unset: SQLite in the folder
+    "media_store": "NEWSREEL_MEDIA_STORE",        # s3://bucket/prefix; unset: the folder's media/
+    "s3_endpoint_url": "NEWSREEL_S3_ENDPOINT_URL",  # any S3-compatible service; unset: AWS
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -66,10 +73,25 @@ class ArticleRow:
 
 
 class Library:
-    """A library folder; open connections are short-lived, one per call."""
+    """A library folder; open connections are short-lived, one per call.
 
-    def __init__(self, root: str | os.PathLike):
+    The folder holds everything on one machine. ``database_url`` and
+    ``media_store`` move the articles and the prepared media elsewhere, for
+    several machines; the folder then stages media being prepared.
+    """
+
+    def __init__(self, root: str | os.PathLike, database_url: str | None = None,
+                 media_store: str | None = None, s3_endpoint_url: str | None = None):
         self.root = Path(root)
+        self.database_url = database_url
+        self.media_store = media_store
+        self.s3_endpoint_url = s3_endpoint_url
+
+    @classmethod
+    def from_environment(cls, root: str | os.PathLike | None = None) -> Library:
+        """Return the library that ``root`` (else $NEWSREEL_LIBRARY) and the NEWSREEL_* variables name."""
+        return cls(library_path(root), **{argument: os.environ.get(variable) or None
+                                         for argument, variable in ENVIRONMENT.items()})
 
     @property
     def database(self) -> Path:

@@ -58,9 +58,9 @@ def gc(library: Path | None, hours: float, dry_run: bool, as_json: bool) -> None
     """
     # Imported here, so that the commands that do not need the library start faster.
     from articles.collect import collect_orphans
-    from articles.store import Library, library_path
+    from articles.store import Library
 
-    result = collect_orphans(Library(library_path(library)), timedelta(hours=hours), dry_run)
+    result = collect_orphans(Library.from_environment(library), timedelta(hours=hours), dry_run)
     if as_json:
         click.echo(json.dumps({**result.to_json(), "older_than_hours": hours}))
         return
@@ -96,7 +96,7 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     """
     # Imported here, so that the commands that do not need the library start faster.
     from articles.parallel import ingest_many
-    from articles.store import Library, library_path
+    from articles.store import Library
     from media.ffmpeg.info import InputLimits
     from media.video.clips import cpu_count
 
@@ -106,7 +106,7 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     progress = ProgressBars(enabled=not quiet and not as_json and jobs == 1)
     show_messages(not quiet and not as_json)
     try:
-        outcomes = ingest_many(bundles, Library(library_path(library)), settings,
+        outcomes = ingest_many(bundles, Library.from_environment(library), settings,
                                InputLimits(max_duration=max_duration), jobs, progress)
     except KeyboardInterrupt:
         progress.close()

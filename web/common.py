@@ -9,7 +9,9 @@ from articles.store import Library
 
 def library() -> Library:
     """Return the library the app is configured to read."""
-    return Library(current_app.config["LIBRARY"])
+    config = current_app.config
+    return Library(config["LIBRARY"], database_url=config["DATABASE_URL"],
+                   media_store=config["MEDIA_STORE"], s3_endpoint_url=config["S3_ENDPOINT_URL"])
 
 
 def media_url(name: str) -> str:

@@ -15,6 +15,15 @@ from articles.store import library_path
 APP_DEFAULTS = {
     # The library folder (a database and media/); NEWSREEL_LIBRARY, else instance/library.
     "LIBRARY": None,
+    # Beyond one machine (docs/several-machines.md): the articles in PostgreSQL,
+    # postgresql://user:password@host/database; unset, SQLite in the library folder.
+    "DATABASE_URL": None,
+    # Prepared media in an S3-compatible bucket, s3://bucket/prefix, at an endpoint
+    # (unset: AWS's own); unset, the library folder's media/.
+    "MEDIA_STORE": None,
+    "S3_ENDPOINT_URL": None,
+    # Where pages link media, e.g. https://cdn.example/media/; unset, the app's own /media/.
+    "MEDIA_URL": None,
     "SITE_NAME": "Newsreel",
     # The site's public address, scheme and host (and port): https://news.example.
     # Every absolute URL (canonical links, og:url, oEmbed, JSON-LD, the feed) starts
