@@ -187,23 +187,28 @@ def _referenced(library: Library) -> set[str]:
 
 
 def _collect_everywhere(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
+    store = library.objects()
+    # The bucket is listed before the articles are read: the reference lock
+    # holds off ingests on this machine only, and this way an article another
+    # machine saved while the bucket was listed still protects its objects.
+    objects = list(store.list()) if isinstance(store, S3Store) else []
     referenced = _referenced(library)
     orphans = _collect(library, referenced, cutoff, dry_run) if library.media_dir.is_dir() else []
-    store = library.objects()
     if isinstance(store, S3Store):
         # The folder is the staging area and cache; the bucket is what pages link.
-        orphans += _collect_objects(store, referenced, cutoff, dry_run)
+        orphans += _collect_objects(store, objects, referenced, cutoff, dry_run)
     return orphans
 
 
-def _collect_objects(store: S3Store, referenced: set[str], cutoff: float, dry_run: bool) -> list[Orphan]:
+def _collect_objects(store: S3Store, objects: list[StoredObject], referenced: set[str], cutoff: float,
+                     dry_run: bool) -> list[Orphan]:
     """Remove the bucket's unreferenced objects, by stem, once the newest of a stem is old.
 
     LastModified is an object's age: it is set by its upload, and renewed by
     ``release_unused`` when a re-ingest stops using it.
     """
     stems: dict[str, list[StoredObject]] = {}
-    for found in store.list():
+    for found in objects:
         stem = OUTPUT_NAME.fullmatch(found.name).group(1)
         if stem not in referenced:
             stems.setdefault(stem, []).append(found)
