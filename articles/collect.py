@@ -26,6 +26,7 @@ from pathlib import Path
 
 from articles.document import DocumentError, StoredArticle
 from articles.errors import ArticleError
+from articles.objects import S3Store, StoredObject
 from articles.store import Library
 from media.names import OUTPUT_NAME, TEMPORARY_NAME
 
@@ -56,7 +57,7 @@ class LibraryBusy(CollectError):
 class Orphan:
     """One unreferenced media file, removed (or, in a dry run, that would be)."""
 
-    path: Path
+    path: Path | str  # a file of the media folder, or an object's s3:// URL
     bytes: int
 
 
@@ -96,15 +97,20 @@ def media_names(article: StoredArticle) -> list[str]:
 def release_unused(library: Library, previous: StoredArticle, article: StoredArticle) -> list[Path]:
     """Set to now the mtime of the files ``previous`` used and ``article`` does not; return them.
 
+    With a bucket as the media store, their objects' LastModified is renewed as well.
+
     Call it with the reference lock held, before the new article is saved,
     so that gc's grace period for those files counts from now.
     """
     released = set(media_names(previous)) - set(media_names(article))
+    store = library.objects()
     touched = []
     for name in sorted(released):
         path = library.media_path(name)
         if path is None:
             continue  # not a media name: nothing of ours to touch
+        if isinstance(store, S3Store):
+            store.touch(name)  # the bucket's copy ages from now too
         try:
             os.utime(path, follow_symlinks=False)
         except FileNotFoundError:
@@ -122,29 +128,33 @@ def collect_orphans(library: Library, older_than: timedelta = GRACE_PERIOD,
     The files of one content stem (a clip, its renditions and its sidecar) go
     together, once the newest of them is older than ``older_than``. With
     ``dry_run`` nothing is removed or created; the result lists what would go.
+    With a bucket as the media store, its objects are judged the same way,
+    by LastModified, and the folder (the staging area) as before.
 
     :raises ValueError: ``older_than`` is negative.
     :raises CollectError: there is no library, or its media folder is a symbolic link,
         or it cannot be read, or a file cannot be removed.
     :raises LibraryBusy: an ingest is running in the library.
+    :raises articles.objects.StoreError: the bucket cannot be listed, or an object would not go.
     """
     if older_than < timedelta(0):
         raise ValueError(f"older_than must not be negative, not {older_than}")
     media = library.media_dir
+    store = library.objects()
     if not library.exists() and not (media / _LOCKS).is_dir():
         raise CollectError(f"no library here ({library.database.name} is missing)", library.root)
     if media.is_symlink():
         # Following it would walk, and delete in, a folder outside the library.
         raise CollectError("the media folder is a symbolic link; gc only cleans a real folder",
                            media)
-    if not media.is_dir():
+    if not media.is_dir() and not isinstance(store, S3Store):
         return Collection((), dry_run)
     cutoff = time.time() - older_than.total_seconds()
     if dry_run:
         # No lock, so a dry run needs no write access and never makes an
         # ingest wait. That is safe because it deletes nothing; its list may
         # name a file an ingest running now is about to reference.
-        return Collection(tuple(_collect(library, cutoff, dry_run)), dry_run)
+        return Collection(tuple(_collect_everywhere(library, cutoff, dry_run)), dry_run)
     with contextlib.ExitStack() as stack:
         try:
             stack.enter_context(library.references_held(exclusive=True, wait=False))
@@ -154,7 +164,7 @@ def collect_orphans(library: Library, older_than: timedelta = GRACE_PERIOD,
         except OSError as error:
             raise CollectError(f"cannot take the reference lock ({error.strerror})",
                                Path(error.filename or media / _LOCKS)) from None
-        return Collection(tuple(_collect(library, cutoff, dry_run)), dry_run)
+        return Collection(tuple(_collect_everywhere(library, cutoff, dry_run)), dry_run)
 
 
 def _referenced(library: Library) -> set[str]:
@@ -176,8 +186,43 @@ def _referenced(library: Library) -> set[str]:
     return stems
 
 
-def _collect(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
+def _collect_everywhere(library: Library, cutoff: float, dry_run: bool) -> list[Orphan]:
+    store = library.objects()
+    # The bucket is listed before the articles are read: the reference lock
+    # holds off ingests on this machine only, and this way an article another
+    # machine saved while the bucket was listed still protects its objects.
+    objects = list(store.list()) if isinstance(store, S3Store) else []
     referenced = _referenced(library)
+    orphans = _collect(library, referenced, cutoff, dry_run) if library.media_dir.is_dir() else []
+    if isinstance(store, S3Store):
+        # The folder is the staging area and cache; the bucket is what pages link.
+        orphans += _collect_objects(store, objects, referenced, cutoff, dry_run)
+    return orphans
+
+
+def _collect_objects(store: S3Store, objects: list[StoredObject], referenced: set[str], cutoff: float,
+                     dry_run: bool) -> list[Orphan]:
+    """Remove the bucket's unreferenced objects, by stem, once the newest of a stem is old.
+
+    LastModified is an object's age: it is set by its upload, and renewed by
+    ``release_unused`` when a re-ingest stops using it.
+    """
+    stems: dict[str, list[StoredObject]] = {}
+    for found in objects:
+        stem = OUTPUT_NAME.fullmatch(found.name).group(1)
+        if stem not in referenced:
+            stems.setdefault(stem, []).append(found)
+    old = sorted((found for files in stems.values() if max(f.modified for f in files) <= cutoff
+                  for found in files), key=lambda found: found.name)
+    orphans = []
+    for found in old:
+        if not dry_run:
+            store.delete(found.name)
+        orphans.append(Orphan(f"{store.location}/{found.name}", found.bytes))
+    return orphans
+
+
+def _collect(library: Library, referenced: set[str], cutoff: float, dry_run: bool) -> list[Orphan]:
     # Files are judged by stem, not name: a clip's sidecar and any output its
     # document does not list stay with the ones it does, and an unreferenced
     # stem goes only once its newest file (the one a release touched) is old.

@@ -23,6 +23,7 @@ from articles.bundle import Bundle, BundleError, load_bundle
 from articles.collect import media_names, release_unused
 from articles.described import check_descriptions, make_described
 from articles.document import DocumentError
+from articles.objects import upload_missing
 from articles.store import ArticleRow, Library
 from captions.drafts import is_draft
 from captions.profiles import DEFAULT_PROFILE, get_profile
@@ -74,6 +75,7 @@ def ingest_bundle(folder: Path | str, library: Library,
     :raises BundleError: the bundle's files or fields are invalid.
     :raises captions.CaptionError: a caption file is not valid captions.
     :raises media.errors.MediaError: the clip or a photo cannot be used.
+    :raises articles.objects.StoreError: the media store cannot be used or an upload failed.
     """
     bundle = load_bundle(folder)
     notes: list[str] = []
@@ -110,8 +112,9 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
         # A document stored by an older pipeline may lack fields this one
         # reads. Replacing it must still work; its files age from their writing.
         stored = None
+    store = library.objects()
     if (stored is not None and stored.source_hash == source_hash
-            and all(library.media_path(n).is_file() for n in media_names(stored.document))):
+            and all(store.exists(n) for n in media_names(stored.document))):
         logger.info("%s: unchanged, nothing to do", bundle.slug)
         return IngestResult(bundle.slug, True, (), tuple(notes))
 
@@ -137,6 +140,9 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
         # the files it alone used: gc's grace period for them starts now.
         # Before saving, so that a crash in between cannot skip it.
         release_unused(library, stored.document, article)
+    # Published before the article is saved, so no page ever links a file the
+    # store lacks; a failed upload leaves the library without the article.
+    upload_missing(store, library.media_dir, media_names(article))
     library.save_article(ArticleRow(
         slug=bundle.slug, title=bundle.title, published=article.published,
         top=bundle.top, source_hash=source_hash, document=article))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from articles import search as search_index
 from articles.document import StoredArticle
+from articles.objects import FolderStore, S3Store, open_store
 from media.names import SERVED_NAME
 
 DATABASE = "newsreel.sqlite3"
@@ -102,6 +103,13 @@ class Library:
     def media_dir(self) -> Path:
         """Return the folder of prepared media files."""
         return self.root / MEDIA
+
+    def objects(self) -> FolderStore | S3Store:
+        """Return where prepared media are published: ``media_store``'s bucket, else ``media_dir``.
+
+        :raises StoreSettingError: ``media_store`` or ``s3_endpoint_url`` cannot be used.
+        """
+        return open_store(self.media_store, self.s3_endpoint_url, self.media_dir)
 
     def exists(self) -> bool:
         """Return True when the database has been created by an ingest."""

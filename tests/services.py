@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL and Redis servers for tests: Debian's own, on loopback, in temporary folders.
+"""Throwaway PostgreSQL, Redis and S3-compatible servers for tests, on loopback, in temporary folders.
 
 Each server is started by the test that needs it, on a free port of
 127.0.0.1, with its data in a folder of its own that is removed when it
@@ -10,10 +10,12 @@ survives a restart.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -205,3 +207,67 @@ def redis_server() -> Iterator[RedisServer]:
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class S3Server:
+    """An S3-compatible server of its own on a loopback port (moto's standalone server).
+
+    Its buckets live in the process's memory, so they go when it stops.
+    ``cors`` answers every origin's request, as a bucket whose CORS rule
+    allows them all would; the server applies bucket CORS rules to
+    preflight requests only, so a test of cross-origin loading needs it.
+    """
+
+    port: int
+    cors: bool = False
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the endpoint URL a client connects to (NEWSREEL_S3_ENDPOINT_URL)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        environment = {**os.environ, "MOTO_DISABLE_GLOBAL_CORS": "" if self.cors else "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+        _wait(self._answers, "The S3 server")
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise ServiceError(f"the S3 server exited with status {self.process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.process = None
+
+
+# Any key works with the test server; boto3 signs with them all the same (signature v4).
+S3_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "newsreel-test", "AWS_SECRET_ACCESS_KEY": "newsreel-test-secret",
+                       "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@contextlib.contextmanager
+def s3_server(cors: bool = False) -> Iterator[S3Server]:
+    """Yield a running S3-compatible server (``python -m moto.server``); stop it afterwards.
+
+    :raises ServiceError: moto's server is not installed (requirements-dev.txt) or did not start.
+    """
+    if importlib.util.find_spec("moto") is None:
+        raise ServiceError("moto's server is not installed (pip install -r requirements-dev.txt)")
+    server = S3Server(free_port(), cors)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

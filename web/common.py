@@ -15,8 +15,9 @@ def library() -> Library:
 
 
 def media_url(name: str) -> str:
-    """Return the site-relative URL of a media file in the library."""
-    return url_for("media_file", name=name)
+    """Return the URL of a media file: MEDIA_URL + name when set (a bucket or CDN), else site-relative."""
+    base = current_app.config["MEDIA_URL"]
+    return base + name if base else url_for("media_file", name=name)
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -32,5 +33,6 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def absolute_media_url(name: str) -> str:
-    """Return the absolute URL of a media file in the library."""
-    return absolute_url("media_file", name=name)
+    """Return the absolute URL of a media file: MEDIA_URL + name when set, else on the site."""
+    base = current_app.config["MEDIA_URL"]
+    return base + name if base else absolute_url("media_file", name=name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -16,6 +17,9 @@ _DIRECTIVES = (
     "form-action 'self'", "frame-ancestors 'none'",
 )
 CONTENT_SECURITY_POLICY = "; ".join(_DIRECTIVES)
+# Where media load from, besides the site: posters and photos (img-src), clips and
+# their <track>s (media-src, which covers text tracks too).
+_MEDIA_DIRECTIVES = ("img-src 'self'", "media-src 'self'")
 EMBED_PREFIX = "/embed/"
 
 
@@ -98,14 +102,15 @@ def security_headers(path: str, config) -> dict[str, str]:
     """Return the security headers for a response to ``path``."""
     headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": REFERRER_POLICY,
                "Permissions-Policy": PERMISSIONS_POLICY}
+    policy = content_security_policy(config["MEDIA_URL"])
     if path.startswith(EMBED_PREFIX):
         ancestors = config["EMBED_FRAME_ANCESTORS"]
         # X-Frame-Options cannot name origins, and a browser that reads it would
         # refuse the frames the policy allows, so embeds rely on the CSP alone.
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        headers["Content-Security-Policy"] = policy.replace(
             "frame-ancestors 'none'", f"frame-ancestors {ancestors}")
     else:
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["Content-Security-Policy"] = policy
         headers["X-Frame-Options"] = "DENY"
     if config["HSTS_SECONDS"]:
         value = f"max-age={int(config['HSTS_SECONDS'])}"
@@ -113,6 +118,26 @@ def security_headers(path: str, config) -> dict[str, str]:
             value += "; includeSubDomains"
         headers["Strict-Transport-Security"] = value
     return headers
+
+
+@functools.lru_cache(maxsize=8)
+def content_security_policy(media_url: str | None) -> str:
+    """Return the policy, allowing images and media from MEDIA_URL's origin when it is set."""
+    origin = media_origin(media_url)
+    if origin is None:
+        return CONTENT_SECURITY_POLICY
+    policy = CONTENT_SECURITY_POLICY
+    for directive in _MEDIA_DIRECTIVES:
+        policy = policy.replace(directive, f"{directive} {origin}")
+    return policy
+
+
+def media_origin(media_url: str | None) -> str | None:
+    """Return ``scheme://host[:port]`` of MEDIA_URL, or None when media are served by the site."""
+    if not media_url:
+        return None
+    parts = urlsplit(media_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def add_security_headers(response):

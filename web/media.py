@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, redirect, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import get_content_type
 
+from articles.objects import open_store
 from articles.store import Library
-from media.names import MEDIA_TYPES
+from media.names import MEDIA_TYPES, SERVED_NAME
 from web import ranges
 from web.errors import WebError
-from web.headers import request_problem, security_headers
+from web.headers import media_origin, request_problem, security_headers
 from web.static import IMMUTABLE, compressed_reader
 
 PREFIX = "/media/"
@@ -18,18 +22,68 @@ PREFIX = "/media/"
 HANDOFFS = (None, "nginx", "sendfile")
 
 
+# How long a client may keep /media/<name>'s redirect to the store: the
+# name's bytes never change, but MEDIA_URL may move to another CDN.
+REDIRECT_CACHE_CONTROL = "public, max-age=86400"
+
+
 class HandoffConfigError(WebError, ValueError):
     """MEDIA_HANDOFF names a front server the app cannot hand media to."""
 
 
+class MediaUrlError(WebError, ValueError):
+    """MEDIA_URL is not an address media can be linked at, or a media store has none."""
+
+
 def register(app: Flask) -> None:
-    """Add ``/media/<name>`` (endpoint ``media_file``).
+    """Add ``/media/<name>`` (endpoint ``media_file``), and check where media are served from.
 
     :raises HandoffConfigError: MEDIA_HANDOFF is not one of HANDOFFS.
+    :raises MediaUrlError: MEDIA_URL cannot be used, or MEDIA_STORE is set without it.
+    :raises articles.objects.StoreSettingError: MEDIA_STORE or S3_ENDPOINT_URL cannot be used.
     """
     if app.config["MEDIA_HANDOFF"] not in HANDOFFS:
         raise HandoffConfigError(f"MEDIA_HANDOFF must be one of {HANDOFFS}, not {app.config['MEDIA_HANDOFF']!r}")
+    configure_media_url(app.config)
     app.add_url_rule(PREFIX + "<name>", "media_file", media_file, methods=["GET"])
+    # <video crossorigin> makes the clip and its <track>s CORS requests: captions
+    # from another origin load only so (and only if that origin's CORS allows it).
+    app.jinja_env.globals["media_crossorigin"] = is_cross_origin(app.config)
+
+
+def configure_media_url(config) -> None:
+    """Normalise MEDIA_URL to ``scheme://host[:port]/path/`` and check the media store's settings.
+
+    :raises MediaUrlError: MEDIA_URL cannot be used, or MEDIA_STORE is set without it.
+    :raises articles.objects.StoreSettingError: MEDIA_STORE or S3_ENDPOINT_URL cannot be used.
+    """
+    # Raises on a bad value now, rather than at the first request.
+    open_store(config["MEDIA_STORE"], config["S3_ENDPOINT_URL"], Path(config["LIBRARY"]) / "media")
+    value = config["MEDIA_URL"]
+    if not value:
+        config["MEDIA_URL"] = None
+        if config["MEDIA_STORE"]:
+            raise MediaUrlError("MEDIA_URL (NEWSREEL_MEDIA_URL) must be set with MEDIA_STORE: the "
+                                "address the bucket's objects are served at, such as "
+                                "https://cdn.example/media/")
+        return
+    problem = (f"MEDIA_URL (NEWSREEL_MEDIA_URL) must be an http(s) address ending in /, "
+               f"such as https://cdn.example/media/, not {value!r}")
+    try:
+        parts = urlsplit(str(value).strip())
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        raise MediaUrlError(problem) from None
+    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or not parts.path.endswith("/")
+            or parts.query or parts.fragment or "@" in parts.netloc):
+        raise MediaUrlError(problem)
+    config["MEDIA_URL"] = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
+
+
+def is_cross_origin(config) -> bool:
+    """Return True when media are linked at another origin than the site's (or the site's is unknown)."""
+    media = media_origin(config["MEDIA_URL"])
+    return media is not None and media != config["SITE_URL"]
 
 
 def serve_directly(app: Flask) -> None:
@@ -38,7 +92,18 @@ def serve_directly(app: Flask) -> None:
 
 
 def media_file(name: str):
-    """Serve one media file with Range support; its URL's bytes never change."""
+    """Serve one media file with Range support; its URL's bytes never change.
+
+    With a media store, the store answers instead: the old address of a file
+    redirects to MEDIA_URL + name, so links made before the move keep working.
+    """
+    config = current_app.config
+    if config["MEDIA_STORE"]:
+        if not SERVED_NAME.fullmatch(name):
+            abort(404)
+        response = redirect(config["MEDIA_URL"] + name, 301)
+        response.headers["Cache-Control"] = REDIRECT_CACHE_CONTROL
+        return response
     answer = answer_media(request.environ, current_app.config, name)
     if answer is None:
         abort(404)
@@ -104,7 +169,7 @@ class MediaFastPath:
         path = environ.get("PATH_INFO", "")
         name = path[len(PREFIX):]
         if (not path.startswith(PREFIX) or "/" in name or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-                or request_problem(environ, self.config)):
+                or self.config["MEDIA_STORE"] or request_problem(environ, self.config)):
             return self.wsgi_app(environ, start_response)
         answer = answer_media(environ, self.config, name)
         if answer is None or answer.error is not None:
