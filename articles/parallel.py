@@ -9,6 +9,7 @@ from pathlib import Path
 import captions
 from articles.bundle import BundleError
 from articles.ingest import IngestOptions, IngestResult, ingest_bundle
+from articles.objects import StoreError
 from articles.store import Library
 from media.errors import MediaError
 from media.ffmpeg.commands import ClipSettings
@@ -17,7 +18,8 @@ from media.ffmpeg.run import CANCEL
 from media.video.clips import ProgressCallback, cpu_count
 
 # The errors that a bad bundle may cause; anything else is a bug and propagates.
-BUNDLE_ERRORS = (BundleError, captions.CaptionError, MediaError)
+# A store that refuses an upload fails the bundle being published, in its one line.
+BUNDLE_ERRORS = (BundleError, captions.CaptionError, MediaError, StoreError)
 
 
 @dataclass(frozen=True)

@@ -216,8 +216,12 @@ def test_a_failed_upload_leaves_the_library_without_the_article(s3, tmp_path, sm
                            env=site.env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: s3://{site.bucket}/media at {s3.url}: the bucket does not exist (NoSuchBucket)"]
+        f"error: s3://{site.bucket}/media at {s3.url}: the bucket does not exist (NoSuchBucket)"]
     assert site.library.article(SLUG) is None
+    as_json = run_media_cli("ingest", "--json", "--library", str(site.library.root), str(small_bundle),
+                            env=site.env)
+    assert as_json.returncode == 1
+    assert "the bucket does not exist" in json.loads(as_json.stdout)[0]["error"]
 
 
 def test_gc_deletes_an_old_unreferenced_object_and_keeps_referenced_ones(site, tmp_path):
