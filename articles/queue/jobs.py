@@ -188,18 +188,20 @@ def run_job(task, job: str, ref: dict, settings: dict, limits: dict) -> None:
         limits=InputLimits(**limits), threads=conf.get("newsreel_threads"),
         on_progress=_Reporter(records, job))
     tries = task.request.retries + 1
+    shelved = None
     try:
-        result = ingest_bundle(bundle_path(library, BundleRef.from_json(ref)), library, options)
+        shelved = bundle_path(library, BundleRef.from_json(ref))
+        result = ingest_bundle(shelved, library, options)
     except StalledError as error:
         if tries < MAX_TRIES:
-            records.retrying(job, f"try {tries} of {MAX_TRIES}: {error}")
+            records.retrying(job, f"try {tries} of {MAX_TRIES}: {_named(error, shelved, records, job)}")
             logger.warning("job %s: %s; trying again", job, error)
             raise task.retry(exc=error, countdown=RETRY_SECONDS, max_retries=MAX_TRIES - 1) from None
-        records.failed(job, f"{error} (gave up after {MAX_TRIES} tries)")
+        records.failed(job, f"{_named(error, shelved, records, job)} (gave up after {MAX_TRIES} tries)")
         logger.error("job %s failed: %s", job, error)
         return
     except (*BUNDLE_ERRORS, QueueError) as error:
-        records.failed(job, str(error))
+        records.failed(job, _named(error, shelved, records, job))
         logger.error("job %s failed: %s", job, error)
         return
     except Exception as error:
@@ -207,3 +209,12 @@ def run_job(task, job: str, ref: dict, settings: dict, limits: dict) -> None:
         raise
     records.finished(job, result.skipped)
     logger.info("job %s: %s %s", job, result.slug, "unchanged" if result.skipped else "ingested")
+
+
+def _named(error: Exception, shelved: Path | None, records: JobRecords, job: str) -> str:
+    """Return the error's line with the shelved copy's folder named as the folder it was enqueued from."""
+    found = records.get(job)
+    text = str(error)
+    if shelved is None or found is None or not found.bundle:
+        return text
+    return text.replace(str(shelved), found.bundle)
