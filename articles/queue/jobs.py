@@ -9,11 +9,12 @@ nothing. Everything a job needs travels in its message or sits on the shelf.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import captions
@@ -35,11 +36,11 @@ from articles.queue.shelf import BundleRef, bundle_path, store_bundle
 from articles.store import Library
 from media.errors import StalledError
 from media.ffmpeg.commands import ClipSettings
-from media.ffmpeg.info import InputLimits
+from media.ffmpeg.info import InputLimits, VideoInfo
 from media.ffmpeg.probe import probe
 from media.ffmpeg.progress import Progress
 from media.photos import images
-from media.video.clips import settings_key
+from media.video.clips import cpu_count, file_hash, settings_key
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,14 @@ class Enqueued:
                 "already_queued": self.already}
 
 
-def check_bundle(folder: Path, limits: InputLimits) -> str:
+def check_bundle(folder: Path, limits: InputLimits, probed: dict[str, VideoInfo] | None = None) -> str:
     """Run the checks that need only the bundle's own files; return its slug.
 
     The rest (caption quality, descriptions, drafting captions by speech
     recognition) needs the full ingest and runs on the worker, where a
-    failure shows in ``jobs``.
+    failure shows in ``jobs``. ``probed`` keeps what ffprobe said of each
+    clip by its content hash, so that a clip shared by several bundles
+    (language versions, re-filed stories) is probed once.
 
     :raises BundleError, captions.CaptionError, MediaError: the bundle is bad.
     """
@@ -82,7 +85,11 @@ def check_bundle(folder: Path, limits: InputLimits) -> str:
         for spec in bundle.video.captions:
             if not spec.drafted:
                 captions.load_captions(spec.path)
-        probe(bundle.video.path).check_limits(limits)
+        probed = {} if probed is None else probed
+        key = file_hash(bundle.video.path)
+        if key not in probed:
+            probed[key] = probe(bundle.video.path)
+        replace(probed[key], path=bundle.video.path).check_limits(limits)
     for spec in bundle.images:
         images.open_image(spec.path)
     return bundle.slug
@@ -110,15 +117,27 @@ def enqueue_bundles(folders: list[Path] | tuple[Path, ...], library: Library,
     queue = queue or queue_settings()
     records = JobRecords(redis_client(queue))
     app = queue_app(queue)
+
+    probed: dict[str, VideoInfo] = {}
+
+    def shelve(folder: Path) -> tuple[str, BundleRef] | str:
+        try:
+            slug = check_bundle(folder, limits, probed)
+        except BUNDLE_ERRORS as error:
+            return str(error)
+        return slug, store_bundle(library, folder)
+
+    # Checking (ffprobe) and copying wait on other processes and the disk:
+    # several bundles at once; the messages then go out in the given order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, 4 * cpu_count())) as pool:
+        shelved = list(pool.map(shelve, folders))
     outcomes = []
     with app.producer_or_acquire() as producer:
-        for folder in folders:
-            try:
-                slug = check_bundle(folder, limits)
-            except BUNDLE_ERRORS as error:
-                outcomes.append(Enqueued(Path(folder), error=str(error)))
+        for folder, found in zip(folders, shelved, strict=True):
+            if isinstance(found, str):
+                outcomes.append(Enqueued(Path(folder), error=found))
                 continue
-            ref = store_bundle(library, folder)
+            slug, ref = found
             job = Job(id=job_id(ref, settings, limits), state="queued", bundle=str(folder),
                       slug=slug, bundle_hash=ref.hash, enqueued_at=time.time())
             if not records.create(job):
