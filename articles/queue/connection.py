@@ -61,8 +61,8 @@ def queue_settings(environ: dict | None = None) -> QueueSettings:
     if not url:
         raise QueueError(f"{QUEUE_URL} is not set: set it to the Redis broker, such as "
                          "redis://localhost:6379/0")
-    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
-        raise QueueError(f"{QUEUE_URL} {url!r}: give a redis:// (or rediss://, unix://) URL")
+    if urlsplit(url).scheme not in ("redis", "rediss"):
+        raise QueueError(f"{QUEUE_URL} {url!r}: give a redis:// (or rediss://) URL")
     text = environ.get(VISIBILITY_TIMEOUT) or str(DEFAULT_VISIBILITY_TIMEOUT)
     try:
         timeout = float(text)
