@@ -158,6 +158,23 @@ def test_jobs_queued_while_redis_restarts_are_all_run(redis, small_bundle, tmp_p
         "story-0", "story-1", "story-2"]
 
 
+def test_a_job_running_while_redis_restarts_finishes_and_publishes_once(redis, long_bundle, tmp_path):
+    library = tmp_path / "library"
+    env = queue_env(redis.url, library, NEWSREEL_QUEUE_VISIBILITY_TIMEOUT=VISIBILITY_SECONDS)
+    worker = start_worker(env, "-c", "1", log=tmp_path / "worker.log")
+    try:
+        assert media(["ingest", str(long_bundle), "--queue"], env).returncode == 0
+        wait_until(lambda: transcodes(worker.pid), "saw a transcode")
+        redis.restart()
+        [job] = wait_for_jobs(env, {"done", "failed"}, 1, workers=(worker,))
+        time.sleep(float(VISIBILITY_SECONDS) + 3)  # a message left unacknowledged would be run again by now
+        [job] = wait_for_jobs(env, {"done", "failed"}, 1, workers=(worker,))
+    finally:
+        stop_worker(worker)
+    assert job["state"] == "done", job
+    assert Library(library).version() == 1
+
+
 def test_a_stalled_transcode_is_stopped_retried_and_failed_after_three_tries(
         redis, long_bundle, tmp_path):
     library = tmp_path / "library"

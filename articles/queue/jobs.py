@@ -17,6 +17,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import redis
+
 import captions
 from articles.bundle import load_bundle
 from articles.ingest import IngestOptions, ingest_bundle
@@ -47,6 +49,8 @@ logger = logging.getLogger(__name__)
 # A job whose ffmpeg stalls is tried this many times in all, then failed.
 MAX_TRIES = 3
 RETRY_SECONDS = 1
+# How long a worker waits for a restarting Redis to record a job's state.
+RECORD_PATIENCE = 120.0
 # Progress is written to the job record at most this often.
 PROGRESS_SECONDS = 2.0
 
@@ -160,8 +164,6 @@ def list_jobs(queue: QueueSettings | None = None) -> list[Job]:
 
     :raises QueueError: the queue is not configured or Redis cannot be reached.
     """
-    import redis
-
     queue = queue or queue_settings()
     try:
         return JobRecords(redis_client(queue)).all()
@@ -199,7 +201,8 @@ def run_job(task, job: str, ref: dict, settings: dict, limits: dict) -> None:
     fails the job at once, with its one-line error in the record.
     """
     conf = task.app.conf
-    records = JobRecords(redis_client(queue_settings()))
+    # Redis handed this job over a moment ago; it may restart while the job runs.
+    records = JobRecords(redis_client(queue_settings()), patience=RECORD_PATIENCE)
     records.started(job, task.request.hostname or "")
     library = Library.from_environment(conf.get("newsreel_library"))
     options = IngestOptions(
@@ -232,7 +235,10 @@ def run_job(task, job: str, ref: dict, settings: dict, limits: dict) -> None:
 
 def _named(error: Exception, shelved: Path | None, records: JobRecords, job: str) -> str:
     """Return the error's line with the shelved copy's folder named as the folder it was enqueued from."""
-    found = records.get(job)
+    try:
+        found = records.get(job)
+    except redis.RedisError:
+        found = None
     text = str(error)
     if shelved is None or found is None or not found.bundle:
         return text

@@ -63,10 +63,25 @@ def _decode(data: dict[str, str]) -> Job:
 
 
 class JobRecords:
-    """The job records in one Redis database."""
+    """The job records in one Redis database.
 
-    def __init__(self, client: redis.Redis):
+    With ``patience`` (a worker's), a write waits up to that many seconds
+    for a Redis that is restarting rather than fail the job over it.
+    """
+
+    def __init__(self, client: redis.Redis, patience: float = 0.0):
         self.client = client
+        self.patience = patience
+
+    def _write(self, write):
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                return write()
+            except (redis.ConnectionError, redis.TimeoutError):
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
 
     def create(self, job: Job) -> bool:
         """Record a new queued job; return False, changing nothing, if it is already queued or running."""
@@ -90,31 +105,37 @@ class JobRecords:
     def started(self, job_id: str, worker: str) -> None:
         """Mark a job running on ``worker``."""
         key = PREFIX + job_id
-        with self.client.pipeline() as pipe:
-            pipe.hset(key, mapping=_encode({"state": "running", "worker": worker,
-                                            "started_at": time.time(), "progress": ""}))
-            pipe.hincrby(key, "attempts", 1)
-            pipe.execute()
+
+        def write():
+            with self.client.pipeline() as pipe:
+                pipe.hset(key, mapping=_encode({"state": "running", "worker": worker,
+                                                "started_at": time.time(), "progress": ""}))
+                pipe.hincrby(key, "attempts", 1)
+                pipe.execute()
+        self._write(write)
 
     def progress(self, job_id: str, text: str) -> None:
-        """Note the step a running job is on."""
-        self.client.hset(PREFIX + job_id, "progress", text)
+        """Note the step a running job is on; only a note, so a Redis that is away is not waited for."""
+        try:
+            self.client.hset(PREFIX + job_id, "progress", text)
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass
 
     def retrying(self, job_id: str, error: str) -> None:
         """Mark a job queued again after ``error``."""
-        self.client.hset(PREFIX + job_id, mapping=_encode({"state": "queued", "error": error,
-                                                           "progress": ""}))
+        self._write(lambda: self.client.hset(PREFIX + job_id, mapping=_encode(
+            {"state": "queued", "error": error, "progress": ""})))
 
     def finished(self, job_id: str, skipped: bool) -> None:
         """Mark a job done."""
-        self.client.hset(PREFIX + job_id, mapping=_encode({
+        self._write(lambda: self.client.hset(PREFIX + job_id, mapping=_encode({
             "state": "done", "finished_at": time.time(), "error": "", "progress": "",
-            "skipped": skipped}))
+            "skipped": skipped})))
 
     def failed(self, job_id: str, error: str) -> None:
         """Mark a job failed, with the one-line reason."""
-        self.client.hset(PREFIX + job_id, mapping=_encode({
-            "state": "failed", "finished_at": time.time(), "error": error, "progress": ""}))
+        self._write(lambda: self.client.hset(PREFIX + job_id, mapping=_encode({
+            "state": "failed", "finished_at": time.time(), "error": error, "progress": ""})))
 
     def get(self, job_id: str) -> Job | None:
         """Return one job, or None."""
