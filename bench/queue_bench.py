@@ -1,6 +1,6 @@
 """Benchmark ingest through the queue against the local path, and the time to enqueue, in one run.
 
-    .venv/bin/python bench/queue_bench.py [--copies 8] [--enqueue 100]
+    .venv/bin/python bench/queue_bench.py [--copies 8] [--rounds 3] [--enqueue 100]
 
 Writes the demo bundles and copies each ``--copies`` times under distinct
 slugs (the copies share their clips and photos, so, as when an editor
@@ -12,7 +12,9 @@ same bundles, into empty libraries:
   processes) on a throwaway Redis, already started; timed from ``ingest ALL --queue`` to
   the moment every job's record says done.
 
-It prints both times, bundles per second and the ratio of throughputs
+The two take turns, ``--rounds`` times each, every round into new
+libraries, so that other work on the machine weighs on both alike. It
+prints the median times, bundles per second and the ratio of throughputs
 (queue / local; the target is at least 0.9). Last, it times one
 ``ingest --queue`` of ``--enqueue`` bundles (copies of the demo bundles)
 into an empty Redis and library: the checks, the copies to the shelf and
@@ -25,6 +27,7 @@ import argparse
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,12 +75,12 @@ def wait_ready(log: Path, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def through_queue(bundles: list[Path], work: Path, url: str) -> float:
+def through_queue(bundles: list[Path], work: Path, url: str, round_: int) -> float:
     """Return the seconds from enqueueing ``bundles`` until a worker of concurrency 2 has done them all."""
-    library = work / "library-queue"
+    library = work / f"library-queue-{round_}"
     env = queue_env(url, library)
     records = JobRecords(redis_client(QueueSettings(url)))
-    logs = [work / "worker.log"]
+    logs = [work / f"worker-{round_}.log"]
     workers = [start_worker(env, "--concurrency", "2", log=log) for log in logs]
     try:
         for log in logs:
@@ -102,15 +105,20 @@ def through_queue(bundles: list[Path], work: Path, url: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--enqueue", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsreel-queue-bench-") as folder, redis_server() as redis:
         work = Path(folder)
         demo = sorted(write_demo(work / "demo"))
         bundles = copies_of(demo, work / "content", args.copies)
-        env = {**os.environ, "NEWSREEL_LIBRARY": str(work / "library-local")}
-        local = run(["ingest", *map(str, bundles), "--jobs", "2", "--quiet"], env)
-        queued = through_queue(bundles, work, redis.url)
+        locals_, queues = [], []
+        for round_ in range(args.rounds):
+            env = {**os.environ, "NEWSREEL_LIBRARY": str(work / f"library-local-{round_}")}
+            locals_.append(run(["ingest", *map(str, bundles), "--jobs", "2", "--quiet"], env))
+            redis.command("FLUSHALL")
+            queues.append(through_queue(bundles, work, redis.url, round_))
+        local, queued = statistics.median(locals_), statistics.median(queues)
 
         redis.command("FLUSHALL")
         many = copies_of(demo, work / "many", -(-args.enqueue // len(demo)))[:args.enqueue]
@@ -119,10 +127,13 @@ def main() -> None:
         assert len(JobRecords(redis_client(QueueSettings(redis.url))).all()) == len(many)
 
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"{len(bundles)} bundles ({len(demo)} demo bundles x {args.copies})")
+          f"{len(bundles)} bundles ({len(demo)} demo bundles x {args.copies}), "
+          f"median of {args.rounds} rounds")
     print(f"{'':28}{'seconds':>10}{'bundles/s':>12}")
     print(f"{'local ingest --jobs 2':28}{local:>10.1f}{len(bundles) / local:>12.2f}")
     print(f"{'queue, worker -c 2':28}{queued:>10.1f}{len(bundles) / queued:>12.2f}")
+    print(f"rounds, local: {', '.join(f'{t:.1f}' for t in locals_)} s; "
+          f"queue: {', '.join(f'{t:.1f}' for t in queues)} s")
     print(f"throughput, queue / local: {local / queued:.2f}x (target: at least 0.9x)")
     print(f"enqueue {len(many)} bundles: {enqueue:.1f} s (target: under 10 s)")
 
