@@ -79,10 +79,13 @@ def gc(library: Path | None, hours: float, dry_run: bool, as_json: bool) -> None
               help="Library folder to write into (default: $NEWSREEL_LIBRARY or instance/library).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64),
               help="Bundles prepared at once (default: one per core, at most one per bundle).")
+@click.option("--queue", is_flag=True,
+              help="Check each bundle, then leave it to workers on $NEWSREEL_QUEUE_URL and return.")
 @clip_options
-def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, max_height: int,
-           crf: int, preset: str, renditions: tuple[int, ...], webm: bool, loudness: float,
-           no_loudness: bool, max_duration: float, quiet: bool, as_json: bool) -> None:
+def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, queue: bool,
+           max_height: int, crf: int, preset: str, renditions: tuple[int, ...], webm: bool,
+           loudness: float, no_loudness: bool, max_duration: float, quiet: bool,
+           as_json: bool) -> None:
     """Validate article BUNDLES, prepare their media and record them in the library.
 
     \b
@@ -93,7 +96,13 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     leaves the library as it was; the other bundles are still ingested, and
     the exit code is 1 if any failed. Ctrl-C stops cleanly: nothing is left
     half-written; whole files no article uses yet stay until python -m media gc.
+    With --queue each checked bundle becomes a job for python -m media
+    worker, and its job id is printed; python -m media jobs follows them.
     """
+    if queue:
+        _enqueue(bundles, library, clip_settings(max_height, crf, preset, renditions, webm,
+                                                 loudness, no_loudness), max_duration, quiet, as_json)
+        return
     # Imported here, so that the commands that do not need the library start faster.
     from articles.parallel import ingest_many
     from articles.store import Library
@@ -126,6 +135,29 @@ def ingest(bundles: tuple[Path, ...], library: Path | None, jobs: int | None, ma
     if failures:
         if len(bundles) > 1:
             click.echo(f"{len(failures)} of {len(bundles)} bundles failed", err=True)
+        sys.exit(1)
+
+
+def _enqueue(bundles: tuple[Path, ...], library: Path | None, settings, max_duration: float,
+             quiet: bool, as_json: bool) -> None:
+    from articles.queue.jobs import enqueue_bundles
+    from articles.store import Library
+    from media.ffmpeg.info import InputLimits
+
+    outcomes = enqueue_bundles(bundles, Library.from_environment(library), settings,
+                               InputLimits(max_duration=max_duration))
+    for outcome in outcomes:
+        if outcome.error:
+            click.echo(f"error: {outcome.error}", err=True)
+        elif not as_json and not quiet:
+            what = "already queued" if outcome.already else "queued"
+            click.echo(f"{outcome.job_id}  {what}  {outcome.slug}  {outcome.bundle}")
+    if as_json:
+        click.echo(json.dumps([o.to_json() for o in outcomes]))
+    failures = sum(1 for o in outcomes if o.error)
+    if failures:
+        if len(bundles) > 1:
+            click.echo(f"{failures} of {len(bundles)} bundles refused", err=True)
         sys.exit(1)
 
 

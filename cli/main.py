@@ -10,6 +10,7 @@ from cli.captions import captions
 from cli.describe import describe
 from cli.library import demo, gc, ingest
 from cli.photos import inspect, thumbs
+from cli.queue import jobs, worker
 from cli.video import clip, probe
 from media import __version__
 from media.errors import MediaError, ToolNotFoundError
@@ -66,7 +67,7 @@ def doctor() -> None:
         raise click.ClickException("ffmpeg or ffprobe is missing")
 
 
-for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe):
+for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe, worker, jobs):
     cli.add_command(command)
 
 

@@ -36,3 +36,7 @@ class ImageError(MediaError):
 
 class CreditNotDrawable(ImageError):
     """A credit has letters the social card's font cannot draw; it can still go in the metadata."""
+
+
+class StalledError(MediaError):
+    """ffmpeg stopped making progress and was killed: the machine, not the file, may be at fault."""

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from media.errors import MediaError
+from media.errors import MediaError, StalledError
 from media.ffmpeg.progress import Progress, ProgressParser
 
 STDERR_TAIL_LINES = 8
@@ -46,6 +46,34 @@ def timeout_for(duration: float, floor: float = 120, factor: float = 20,
 # ingest reaches only the main thread; workers watch this instead).
 CANCEL = threading.Event()
 _POLL_SECONDS = 0.25
+# An ffmpeg run that reports progress and whose output time then stands still
+# this long is killed: a hung network mount or a wedged decoder would
+# otherwise hold a worker until the much longer wall-time limit.
+STALL_SECONDS = 120.0
+
+
+def set_stall_seconds(seconds: float) -> None:
+    """Make runs with progress reports stop after ``seconds`` without progress (default 120)."""
+    global STALL_SECONDS
+    STALL_SECONDS = float(seconds)
+
+
+class _Watchdog:
+    """Remembers when a run's output time last moved; raises StalledError once it stands still too long."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.moved = time.monotonic()
+        self.reached = -1.0
+
+    def saw(self, progress: Progress) -> None:
+        if progress.seconds > self.reached or progress.done:
+            self.reached = progress.seconds
+            self.moved = time.monotonic()
+
+    def check(self, what: str, path: Path | str | None, argv: list[str]) -> None:
+        if time.monotonic() - self.moved >= self.seconds:
+            raise StalledError(f"{what}: no progress for {self.seconds:.0f} s, stopped", path, argv)
 # With ``on_stdout``, stdout is handed over in chunks of at most this size,
 # and at most this many wait unread: ffmpeg blocks on a full pipe until the
 # caller catches up, so memory stays bounded whatever the output's length.
@@ -79,6 +107,8 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     :raises MediaError: when the tool exits non-zero, runs past ``timeout``
         seconds or is stopped by ``CANCEL``, naming ``path`` and giving the
         last line of stderr in the message, the full tail on the exception.
+    :raises StalledError: with ``on_progress``, when the output time stands
+        still for STALL_SECONDS.
     """
     if on_progress is not None and on_stdout is not None:
         raise ValueError("on_progress and on_stdout both read stdout: pass one of them")
@@ -116,13 +146,15 @@ def run_tool(argv: list[str], path: Path | str | None = None,
     try:
         if on_progress is not None:
             parser = ProgressParser(duration)
+            watchdog = _Watchdog(STALL_SECONDS)
 
             def report(line: bytes) -> None:
                 progress = parser.feed(line.decode("utf-8", "replace"))
                 if progress is not None:
+                    watchdog.saw(progress)
                     on_progress(progress)
 
-            _follow(lines, report, deadline, what, timeout, path, full)
+            _follow(lines, report, deadline, what, timeout, path, full, watchdog)
         elif on_stdout is not None:
             _follow(chunks, on_stdout, deadline, what, timeout, path, full)
         returncode = _wait(process, readers, deadline, what, timeout, path, full)
@@ -147,17 +179,22 @@ def run_tool(argv: list[str], path: Path | str | None = None,
 
 
 def _follow(items: queue.Queue, deliver: Callable[[bytes], None], deadline: float,
-            what: str, timeout: float, path: Path | str | None, argv: list[str]) -> None:
+            what: str, timeout: float, path: Path | str | None, argv: list[str],
+            watchdog: _Watchdog | None = None) -> None:
     """Hand each line or chunk the reader queues to ``deliver``, on this thread, until the pipe closes."""
     while True:
         try:
             item = items.get(timeout=min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
         except queue.Empty:
             _check_stop(deadline, what, timeout, path, argv)
+            if watchdog is not None:
+                watchdog.check(what, path, argv)
             continue
         if item is None:
             return
         _check_stop(deadline, what, timeout, path, argv)
+        if watchdog is not None:
+            watchdog.check(what, path, argv)
         deliver(item)
 
 
