@@ -1,4 +1,8 @@
-"""Search: the FTS5 index beside the articles, the query rules, and the results page."""
+"""Search: the index beside the articles, the query rules, and the results page.
+
+The library and page tests run on both databases (each_library, each_client):
+SQLite's FTS5 and PostgreSQL's full-text search must behave alike.
+"""
 
 from __future__ import annotations
 
@@ -93,8 +97,8 @@ def test_article_html_becomes_plain_text():
     ("الحديقة", "school-roof-garden-ar", "Arabic body"),
     ("أربع درجات", "school-roof-garden-ar", "Arabic subtitles"),
 ])
-def test_search_finds_titles_body_text_and_transcripts(demo_library, query, slug, where):
-    results = demo_library.search(query)
+def test_search_finds_titles_body_text_and_transcripts(each_library, query, slug, where):
+    results = each_library.search(query)
     assert slug in [hit.slug for hit in results.hits], where
 
 
@@ -120,25 +124,25 @@ def demo_languages(library: Library) -> set[str]:
     return languages
 
 
-def test_every_demo_language_is_searched_decomposed(demo_library):
-    assert {language for language, _, _ in DECOMPOSED} == demo_languages(demo_library)
+def test_every_demo_language_is_searched_decomposed(each_library):
+    assert {language for language, _, _ in DECOMPOSED} == demo_languages(each_library)
 
 
 @pytest.mark.parametrize("language, word, slug", DECOMPOSED, ids=[d[1] for d in DECOMPOSED])
-def test_a_decomposed_query_finds_what_the_composed_one_finds(demo_library, language, word, slug):
+def test_a_decomposed_query_finds_what_the_composed_one_finds(each_library, language, word, slug):
     decomposed = unicodedata.normalize("NFD", word)
     assert decomposed != word
-    found = [hit.slug for hit in demo_library.search(word).hits]
+    found = [hit.slug for hit in each_library.search(word).hits]
     assert slug in found
-    assert [hit.slug for hit in demo_library.search(decomposed).hits] == found
+    assert [hit.slug for hit in each_library.search(decomposed).hits] == found
 
 
-def test_search_needs_every_word(demo_library):
-    assert demo_library.search("ferry thermometer").hits == ()
+def test_search_needs_every_word(each_library):
+    assert each_library.search("ferry thermometer").hits == ()
 
 
-def test_transcript_hit_links_to_the_second_the_words_are_spoken(client):
-    page = page_of(client.get("/search?q=bakery"))
+def test_transcript_hit_links_to_the_second_the_words_are_spoken(each_client):
+    page = page_of(each_client.get("/search?q=bakery"))
     [result] = page.select(".app-result")
     assert result.select_one(".app-result__title a")["href"] == ARTICLE
     [moment] = result.select(".app-result__moment")
@@ -148,13 +152,13 @@ def test_transcript_hit_links_to_the_second_the_words_are_spoken(client):
     assert moment.find("b", class_="app-result__speaker").get_text() == "Passenger:"
     assert [m.get_text() for m in moment.find_all("mark")] == ["bakery"]
     # The same link in the article's own transcript holds the same words.
-    article = page_of(client.get(ARTICLE))
+    article = page_of(each_client.get(ARTICLE))
     paragraph = article.find(id="transcript").find("a", href="?t=19#player").parent
     assert "I work at the bakery." in paragraph.get_text()
 
 
-def test_results_page_has_a_heading_a_count_and_marked_snippets(client):
-    response = client.get("/search?q=midnight")
+def test_results_page_has_a_heading_a_count_and_marked_snippets(each_client):
+    response = each_client.get("/search?q=midnight")
     page = page_of(response)
     assert page.h1.get_text() == "Search"
     assert page.find("p", id="search-count").get_text() == "2 stories found for “midnight”."
@@ -173,8 +177,8 @@ def test_results_page_has_a_heading_a_count_and_marked_snippets(client):
     assert len(page.find_all("form", role="search")) == 1
 
 
-def test_moments_name_their_language_where_a_clip_has_several(client):
-    page = page_of(client.get("/search?q=Fahrgaste"))
+def test_moments_name_their_language_where_a_clip_has_several(each_client):
+    page = page_of(each_client.get("/search?q=Fahrgaste"))
     [moment] = page.select(".app-result__moment")
     assert moment.find("span", lang="de").get_text() == "Deutsch"
     quote = moment.find(class_="app-result__quote")
@@ -182,8 +186,8 @@ def test_moments_name_their_language_where_a_clip_has_several(client):
     assert quote.find("mark").get_text() == "Fahrgäste"
 
 
-def test_right_to_left_results_carry_their_language_and_direction(client):
-    page = page_of(client.get("/search?q=الحديقة"))
+def test_right_to_left_results_carry_their_language_and_direction(each_client):
+    page = page_of(each_client.get("/search?q=الحديقة"))
     result = page.select_one(".app-result")
     assert (result["lang"], result["dir"]) == ("ar", "rtl")
     # The site's own words inside it are marked as English.
@@ -194,32 +198,32 @@ def test_right_to_left_results_carry_their_language_and_direction(client):
     assert (quote["lang"], quote["dir"]) == ("ar", "rtl")
 
 
-def test_chapter_and_description_hits_say_what_they_are(client):
-    page = page_of(client.get("/search?q=repaired+ferry"))
+def test_chapter_and_description_hits_say_what_they_are(each_client):
+    page = page_of(each_client.get("/search?q=repaired+ferry"))
     texts = [" ".join(m.get_text().split()) for m in page.select(".app-result__moment")]
     assert any(text.startswith("Play from 0:08 · English: Chapter: The repaired ferry") for text in texts), texts
-    page = page_of(client.get("/search?q=wheelhouse"))
+    page = page_of(each_client.get("/search?q=wheelhouse"))
     texts = [" ".join(m.get_text().split()) for m in page.select(".app-result__moment")]
     assert texts == ["Play from 0:08 · English: [In the wheelhouse, the captain checks the instruments.]"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", None])
-def test_empty_query_shows_the_form_only(client, query):
-    page = page_of(client.get("/search" if query is None else f"/search?q={query}"))
+def test_empty_query_shows_the_form_only(each_client, query):
+    page = page_of(each_client.get("/search" if query is None else f"/search?q={query}"))
     assert page.find("form", role="search").find("input", attrs={"name": "q"})["value"] == ""
     assert page.find(id="search-count") is None
     assert page.find(class_="app-results") is None
     assert page.title.get_text() == "Search – Newsreel"
 
 
-def test_query_without_words_asks_for_words(client):
-    page = page_of(client.get("/search?q=*+%22+-"))
+def test_query_without_words_asks_for_words(each_client):
+    page = page_of(each_client.get("/search?q=*+%22+-"))
     assert page.find(class_="app-search__count").get_text() == "Type one or more words to search for."
     assert page.find(class_="app-results") is None
 
 
-def test_no_matches_says_so(client):
-    page = page_of(client.get("/search?q=zeppelin"))
+def test_no_matches_says_so(each_client):
+    page = page_of(each_client.get("/search?q=zeppelin"))
     assert page.find(id="search-count").get_text() == "No stories found for “zeppelin”."
     assert page.find(class_="app-results") is None
 
@@ -232,8 +236,8 @@ HOSTILE = ['"', "*", "NEAR(", "NEAR(ferry midnight", "OR", "ferry OR", "AND", "N
 
 
 @pytest.mark.parametrize("query", HOSTILE)
-def test_hostile_queries_are_words_or_nothing_and_never_markup(client, query):
-    response = client.get("/search", query_string={"q": query})
+def test_hostile_queries_are_words_or_nothing_and_never_markup(each_client, query):
+    response = each_client.get("/search", query_string={"q": query})
     # Control characters and very long addresses are refused before any view runs.
     assert response.status_code == 200 or (response.status_code == 400 and (
         any(ord(c) < 32 for c in query) or len(query.encode()) > 200)), response.status_code
@@ -248,8 +252,8 @@ def test_hostile_queries_are_words_or_nothing_and_never_markup(client, query):
 
 
 @pytest.mark.parametrize("length", [201, 1500, 10_000])
-def test_overlong_query_is_an_accessible_400_page(client, length):
-    response = client.get("/search", query_string={"q": "x" * length})
+def test_overlong_query_is_an_accessible_400_page(each_client, length):
+    response = each_client.get("/search", query_string={"q": "x" * length})
     assert response.status_code == 400
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert page.h1.get_text() == "There is a problem with the address"
