@@ -229,6 +229,16 @@ def each_library(request) -> Library:
     return request.getfixturevalue("postgres_demo_library")
 
 
+@pytest.fixture(params=BACKENDS)
+def each_empty_library(request, tmp_path) -> Library:
+    """A new library with no articles yet, once in SQLite and once in a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return Library(tmp_path / "library")
+    library = Library(tmp_path / "library", database_url=request.getfixturevalue("postgres_url"))
+    library.upgrade()
+    return library
+
+
 @pytest.fixture
 def each_app(each_library):
     """The app serving the demo library in each database."""

@@ -271,13 +271,23 @@ def ingest(bundle, library_root) -> Library:
     return library
 
 
-def test_markup_in_indexed_content_is_escaped_in_results(tmp_path, small_bundle):
+def ingest_into(bundle, library: Library) -> Library:
+    ingest_bundle(bundle, library)
+    return library
+
+
+def client_of(library: Library):
+    return create_app({"TESTING": True, "LIBRARY": str(library.root),
+                       "DATABASE_URL": library.database_url}).test_client()
+
+
+def test_markup_in_indexed_content_is_escaped_in_results(each_empty_library, small_bundle):
     replace_in_article(small_bundle, "title: A small story", "title: '<script>alert(1)</script> harbour'")
     article = small_bundle / "article.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nharbour <img src=x onerror=alert(1)>\n",
                        encoding="utf-8")
-    library = ingest(small_bundle, tmp_path / "lib")
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    library = ingest_into(small_bundle, each_empty_library)
+    client = client_of(library)
     html = client.get("/search?q=harbour+onerror").get_data(as_text=True)
     page = BeautifulSoup(html, "html.parser")
     assert page.find("script", src=False) is None and page.find("img") is None
@@ -341,8 +351,8 @@ def test_an_index_from_before_nfc_is_searched_until_the_next_ingest_rebuilds_it(
     assert version == (search_index.INDEX_VERSION,)
 
 
-def test_a_failed_save_leaves_articles_and_index_as_they_were(tmp_path, small_bundle):
-    library = ingest(small_bundle, tmp_path / "lib")
+def test_a_failed_save_leaves_articles_and_index_as_they_were(each_empty_library, small_bundle):
+    library = ingest_into(small_bundle, each_empty_library)
     row = library.article("small-story")
     # The index cannot be written without a body: saving fails after the article's row.
     broken = dataclasses.replace(row.document, slug="broken-story", title="Lighthouse keepers",
@@ -355,15 +365,15 @@ def test_a_failed_save_leaves_articles_and_index_as_they_were(tmp_path, small_bu
     assert library.search("lighthouse").hits == ()
 
 
-def test_many_moments_in_one_clip_are_capped_with_a_link_to_the_transcript(tmp_path, small_bundle):
+def test_many_moments_in_one_clip_are_capped_with_a_link_to_the_transcript(each_empty_library, small_bundle):
     # Alternating speakers make each cue its own transcript paragraph.
     cues = [(n * 0.2, n * 0.2 + 0.1, f"<v Speaker {n % 2}>Lighthouse {n}") for n in range(8)]
     (small_bundle / "clip.en.vtt").write_text(to_vtt(cues), encoding="utf-8")
-    library = ingest(small_bundle, tmp_path / "lib")
+    library = ingest_into(small_bundle, each_empty_library)
     [hit] = library.search("lighthouse").hits
     assert len(hit.moments) == search_index.MAX_MOMENTS
     assert hit.more_moments == 8 - search_index.MAX_MOMENTS
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    client = client_of(library)
     page = page_of(client.get("/search?q=lighthouse"))
     more = page.find(class_="app-result__more")
     assert more.get_text() == "3 more in the transcript."
@@ -382,14 +392,14 @@ def test_search_results_read_in_a_text_browser(reader, live_server):
 
 
 
-def test_an_automatic_track_is_labelled_automatic_in_results_as_everywhere_else(tmp_path, small_bundle):
+def test_an_automatic_track_is_labelled_automatic_in_results_as_everywhere_else(each_empty_library, small_bundle):
     from tests.test_automatic_captions import make_draft, mark_automatic
     make_draft(small_bundle)
     mark_automatic(small_bundle)
-    library = ingest(small_bundle, tmp_path / "lib")
+    library = ingest_into(small_bundle, each_empty_library)
     [moment] = library.search("test clip").hits[0].moments
     assert moment.label == "English (automatic)"
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    client = client_of(library)
     page = page_of(client.get("/search?q=test+clip"))
     [shown] = page.select(".app-result__moment")
     assert " ".join(shown.get_text().split()).startswith("Play from 0:00 · English (automatic):")
