@@ -6,11 +6,13 @@ import psycopg
 import pytest
 
 from app import create_app
+from articles.collect import collect_orphans
 from articles.database import SchemaOutOfDate
-from articles.ingest import ingest_bundle
+from articles.ingest import ingest_bundle, media_names
 from articles.postgres import SCHEMA_VERSION
 from articles.store import Library
 from tests.conftest import run_media_cli
+from tests.test_gc import age_all, recaption
 
 
 def test_db_upgrade_creates_the_schema_and_a_second_run_changes_nothing(tmp_path, postgres_url):
@@ -71,3 +73,17 @@ def test_a_saved_article_is_read_back_searched_and_bumps_the_version(tmp_path, s
     library.save_article(library.article("small-story"))
     assert library.version() == 2
     assert [hit.slug for hit in library.search("small clip").hits] == ["small-story"]
+
+
+def test_gc_keeps_what_the_articles_in_postgresql_refer_to(tmp_path, small_bundle, postgres_url):
+    library = Library(tmp_path / "library", database_url=postgres_url)
+    library.upgrade()
+    ingest_bundle(small_bundle, library)
+    first = library.article("small-story").document.video.tracks[0].src
+    recaption(small_bundle, "Second words.")
+    ingest_bundle(small_bundle, library)
+    age_all(library.media_dir)
+    result = collect_orphans(library)
+    assert [orphan.path.name for orphan in result.orphans] == [first]
+    for name in media_names(library.article("small-story").document):
+        assert (library.media_dir / name).is_file(), name
