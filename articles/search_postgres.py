@@ -73,24 +73,22 @@ WHOLE = f"HighlightAll=true, {_MARKS}"
 SNIPPET = (f"MaxFragments=1, MaxWords={search_index.SNIPPET_TOKENS}, MinWords={search_index.SNIPPET_TOKENS // 2},"
            f" ShortWord=0, {_MARKS}")
 
-# The query is parsed once per configuration in use; each parse meets only its own rows,
-# through the GIN index. Headlines are made for the rows kept only.
-QUERY = """
-WITH query AS (
-    SELECT config, plainto_tsquery(config, %(words)s) AS parsed
-    FROM (SELECT DISTINCT config FROM unnest(%(configs)s::regconfig[]) AS c(config)) AS used
-), found AS (
-    SELECT r.slug, r.position, r.kind, r.language, r.label, r.start, r.title, r.text, r.speaker,
-           r.config, query.parsed, ts_rank(r.words, query.parsed) AS rank
-    FROM query JOIN search_rows AS r ON r.config = query.config AND r.words @@ query.parsed
-    ORDER BY rank DESC, r.slug, r.position
-    LIMIT %(limit)s
-)
-SELECT slug, kind, language, label, start,
-       ts_headline(config, speaker, parsed, %(whole)s),
-       ts_headline(config, title, parsed, %(whole)s),
-       ts_headline(config, text, parsed, %(snippet)s), text
-FROM found ORDER BY rank DESC, slug, position
+# The query parsed with every configuration; those that parse it alike are matched together.
+PARSE = ("SELECT config::text, plainto_tsquery(config, %s)::text"
+         " FROM unnest(%s::regconfig[]) AS c(config)")
+# Headlines of the rows shown only: ts_headline parses the whole text again.
+HEADLINES = """
+SELECT r.slug, r.position,
+       ts_headline(r.config, r.speaker, q.parsed, %(whole)s),
+       ts_headline(r.config, r.title, q.parsed, %(whole)s),
+       -- A text of a snippet's length is shown whole, as SQLite's snippet() does.
+       ts_headline(r.config, r.text, q.parsed,
+                   CASE WHEN cardinality(regexp_split_to_array(r.text, '\\s+')) <= %(tokens)s
+                        THEN %(whole)s ELSE %(snippet)s END),
+       r.text
+FROM unnest(%(slugs)s::text[], %(positions)s::int[]) AS shown(slug, position)
+JOIN search_rows AS r USING (slug, position)
+JOIN unnest(%(configs)s::regconfig[], %(parsed)s::tsquery[]) AS q(config, parsed) ON q.config = r.config
 """
 
 
@@ -124,14 +122,60 @@ def _snippet(marked: str, text: str) -> str:
     return marked.rstrip() + rest.rstrip()
 
 
+def _find(db: psycopg.Connection, parsed: dict[str, str]) -> list[tuple]:
+    """Return (slug, position, kind, language, label, start) of the best MAX_ROWS matching rows."""
+    by_query: dict[str, list[str]] = {}
+    for config, query in parsed.items():
+        if query:  # a query of stop words only matches nothing, as in every language's rows
+            by_query.setdefault(query, []).append(config)
+    if not by_query:
+        return []
+    # One condition per distinct parse: each an index scan of the GIN index, OR-ed.
+    conditions, params = [], []
+    for query, configs in by_query.items():
+        conditions.append("(words @@ %s::tsquery AND config = ANY(%s::regconfig[]))")
+        params += [query, configs]
+    ranks = " ".join("WHEN config = ANY(%s::regconfig[]) THEN ts_rank(words, %s::tsquery)"
+                     for _ in by_query)
+    rank_params = [value for query, configs in by_query.items() for value in (configs, query)]
+    return db.execute(
+        f"SELECT slug, position, kind, language, label, start FROM search_rows"
+        f" WHERE {' OR '.join(conditions)}"
+        f" ORDER BY CASE {ranks} END DESC, slug, position LIMIT %s",
+        [*params, *rank_params, search_index.MAX_ROWS]).fetchall()
+
+
+def _shown(rows: list[tuple]) -> list[tuple[str, int]]:
+    """Return the (slug, position) of the rows search_index.gather shows, not merely counts."""
+    articles: set[str] = set()
+    moments: dict[str, int] = {}
+    shown = []
+    for slug, position, kind, *_ in rows:
+        if slug not in articles and len(articles) == search_index.MAX_ARTICLES:
+            continue
+        articles.add(slug)
+        if kind == "article":
+            shown.append((slug, position))
+        elif moments.get(slug, 0) < search_index.MAX_MOMENTS:
+            moments[slug] = moments.get(slug, 0) + 1
+            shown.append((slug, position))
+    return shown
+
+
 def search(db: psycopg.Connection, terms: tuple[str, ...]) -> Results:
     """Return the articles matching every term, best first, each with its matching moments."""
     if not terms:
         return Results(terms, (), False)
-    rows = db.execute(QUERY, {"words": " ".join(terms), "configs": [PREFIX + c for c in CONFIGS],
-                              "limit": search_index.MAX_ROWS, "whole": WHOLE,
-                              "snippet": SNIPPET}).fetchall()
-    found = [(slug, kind, language, label, start, speaker, title, _snippet(snippet, text))
-             for slug, kind, language, label, start, speaker, title, snippet, text in rows]
+    parsed = dict(db.execute(PARSE, (" ".join(terms), [PREFIX + c for c in CONFIGS])).fetchall())
+    rows = _find(db, parsed)
+    shown = _shown(rows)
+    marked = {(slug, position): (speaker, title, _snippet(snippet, text))
+              for slug, position, speaker, title, snippet, text in db.execute(HEADLINES, {
+                  "slugs": [slug for slug, _ in shown], "positions": [p for _, p in shown],
+                  "configs": list(parsed), "parsed": list(parsed.values()), "whole": WHOLE,
+                  "snippet": SNIPPET, "tokens": search_index.SNIPPET_TOKENS}).fetchall()
+              } if shown else {}
+    found = [(slug, kind, language, label, start, *marked.get((slug, position), ("", "", "")))
+             for slug, position, kind, language, label, start in rows]
     return search_index.gather(terms, found, lambda slugs: dict(db.execute(
         "SELECT slug, document FROM articles WHERE slug = ANY(%s)", (list(slugs),)).fetchall()))

@@ -20,6 +20,7 @@ from articles.store import Library
 from tests.conftest import ROOT
 from tests.services import free_port, postgres_server
 from tests.test_ingest import replace_in_article
+from web.caching import LibraryVersion
 
 START_SECONDS = 30
 
@@ -78,6 +79,7 @@ def test_two_app_servers_show_a_changed_article_and_the_same_search_results(
             assert titles(url + "/search?q=small+clip") == ["A small story"]
         replace_in_article(small_bundle, "title: A small story", "title: A lighthouse story")
         ingest_bundle(small_bundle, library)
+        time.sleep(LibraryVersion.POSTGRES_RECHECK_SECONDS)  # how long a page cache may lag
         for url in (first, second):
             status, html = get(url + "/articles/small-story")
             assert status == 200 and "A lighthouse story" in html and "A small story" not in html
@@ -108,6 +110,7 @@ def test_requests_during_a_database_restart_get_the_503_page_and_the_app_recover
     for page in pages:
         assert client.get(page).status_code == 200, page
     own_postgres.stop()
+    time.sleep(LibraryVersion.POSTGRES_RECHECK_SECONDS)  # until then cached pages are still served
     try:
         for page in pages:
             response = client.get(page)

@@ -113,10 +113,15 @@ class LibraryVersion:
     """The library's version and last change, read again whenever its database files change.
 
     With a PostgreSQL library there are no files to watch, and another
-    machine's ingest changes it: the version row is read on every request
-    (one indexed query on a pooled connection, measured in
-    bench/database_bench.py), so every app server sees a change at once.
+    machine's ingest changes it: the version row is read again at most every
+    POSTGRES_RECHECK_SECONDS. Read on every request, that query (about 135 us
+    on loopback, plus the server's own work) cost the cached article page
+    more than half its requests per second on two cores
+    (bench/database_bench.py); ten reads a second per process cost nothing
+    measurable, and every app server still shows an ingest within that time.
     """
+
+    POSTGRES_RECHECK_SECONDS = 0.1
 
     # Two commits can leave the WAL file with the same size and timestamp (the
     # clock behind file times ticks every few milliseconds): look anyway this often.
@@ -124,6 +129,7 @@ class LibraryVersion:
 
     def __init__(self, root: str | os.PathLike, database_url: str | None = None):
         self.postgres = Library(root, database_url=database_url).postgres if database_url else None
+        self._postgres_read = (float("-inf"), (0, None))  # (when, state): one tuple, swapped whole
         self.database = Path(root) / DATABASE
         self.wal = self.database.with_name(DATABASE + "-wal")
         self._signature: tuple | None = None
@@ -133,10 +139,16 @@ class LibraryVersion:
     def current(self) -> tuple[int, int | None] | None:
         """Return (version, last change as a Unix time); None when the database cannot be read now."""
         if self.postgres is not None:
+            now = time.monotonic()
+            read, state = self._postgres_read
+            if now - read < self.POSTGRES_RECHECK_SECONDS:
+                return state
             try:
-                return self.postgres.state()
+                state = self.postgres.state()
             except DatabaseError:
                 return None  # the view answers, with the 503 page while the server is down
+            self._postgres_read = (now, state)
+            return state
         signature = (_file_signature(self.database), _file_signature(self.wal))
         now = time.monotonic()
         if signature == self._signature and now - self._checked < self.RECHECK_SECONDS:
