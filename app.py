@@ -8,15 +8,20 @@ from urllib.parse import urlsplit
 
 from flask import Flask, make_response, render_template
 from jinja2 import StrictUndefined
-from werkzeug.exceptions import BadHost, HTTPException, SecurityError
+from werkzeug.exceptions import BadHost, HTTPException, SecurityError, ServiceUnavailable
 
+from articles.database import DatabaseError
 from cli.main import cli as media_cli
 from web import caching, embed, feeds, headers, pages, search, settings, static
 from web import media as media_views
-from web.common import absolute_url
+from web.common import absolute_url, library
 from web.headers import CONTENT_SECURITY_POLICY, ERROR_CACHE_CONTROL
 
 __all__ = ["CONTENT_SECURITY_POLICY", "ProductionConfigError", "create_app", "in_production"]
+
+
+# What a 503 asks a client to wait while the database is unavailable.
+RETRY_AFTER_SECONDS = 30
 
 
 class ProductionConfigError(RuntimeError):
@@ -57,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     :raises ProductionConfigError: debug or testing mode, or no SITE_URL, in production.
     :raises SiteUrlError: SITE_URL is not an http(s) address of a host.
+    :raises DatabaseError: DATABASE_URL names a database that cannot be reached, or whose
+        schema is missing or older than this code's (``python -m media db upgrade``).
     """
     # The static route is web.static's, which hashes URLs and answers ranges.
     app = NewsreelFlask(__name__, instance_relative_config=True, static_folder=None)
@@ -77,6 +84,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["fail"] = _template_fail
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.cli.add_command(media_cli, "media")
+    if app.config["DATABASE_URL"]:
+        # Serving an older schema would fail page by page; refuse once, saying what to run.
+        with app.app_context():
+            library().check_schema()
 
     headers.register(app)
     static.register(app, Path(app.root_path) / "static")
@@ -92,6 +103,14 @@ def create_app(test_config: dict | None = None) -> Flask:
                 response.headers[name] = value
         response.headers["Cache-Control"] = ERROR_CACHE_CONTROL
         return response
+
+    @app.errorhandler(DatabaseError)
+    def database_error(error: DatabaseError):
+        # The database server is down or restarting: say so, ask to come back, cache nothing.
+        app.logger.error("%s", error)
+        return http_error(ServiceUnavailable(
+            description="The news cannot be read at the moment. Try again in a minute.",
+            retry_after=RETRY_AFTER_SECONDS))
 
     caching.register(app)
     # Outermost: media requests need neither Flask nor the page cache.

@@ -202,6 +202,12 @@ def _index_version(db: sqlite3.Connection) -> str | None:
     return found[0] if found and exists else None
 
 
+def ensure_index(db: sqlite3.Connection) -> None:
+    """Build the index, inside the caller's transaction, unless it is current."""
+    if _index_version(db) != INDEX_VERSION:
+        _rebuild(db)
+
+
 def write_article(db: sqlite3.Connection, article: StoredArticle) -> None:
     """Replace the index rows of one article inside the caller's transaction.
 
@@ -240,6 +246,18 @@ def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
         f" FROM {TABLE} WHERE {TABLE} MATCH ? ORDER BY bm25({TABLE}, ?, ?, ?) LIMIT ?",
         (*MARKS, *MARKS, *MARKS, SNIPPET_TOKENS, match_expression(terms), *WEIGHTS,
          MAX_ROWS)).fetchall()
+    return gather(terms, rows, lambda slugs: dict(db.execute(
+        f"SELECT slug, document FROM articles WHERE slug IN ({', '.join('?' * len(slugs))})",
+        tuple(slugs)).fetchall()))
+
+
+def gather(terms: tuple[str, ...], rows: list, documents) -> Results:
+    """Return the Results of matching index rows, best first: at most MAX_ARTICLES articles,
+    each with at most MAX_MOMENTS moments in clip order.
+
+    ``rows`` hold (slug, kind, language, label, start, marked speaker, marked
+    title, marked snippet); ``documents(slugs)`` returns their stored texts by slug.
+    """
     hits: dict[str, Hit] = {}
     for slug, kind, language, label, start, speaker, title, snippet in rows:
         hit = hits.get(slug)
@@ -254,11 +272,9 @@ def search(db: sqlite3.Connection, terms: tuple[str, ...]) -> Results:
                                       segments(snippet)))
         else:
             hit.more_moments += 1
-    documents = dict(db.execute(
-        f"SELECT slug, document FROM articles WHERE slug IN ({', '.join('?' * len(hits))})",
-        tuple(hits)).fetchall()) if hits else {}
+    texts = documents(tuple(hits)) if hits else {}
     for hit in hits.values():
-        hit.document = StoredArticle.from_text(documents[hit.slug], hit.slug)
+        hit.document = StoredArticle.from_text(texts[hit.slug], hit.slug)
         hit.moments.sort(key=lambda moment: (moment.start, moment.language))
         if not hit.title:
             hit.title = (Segment(hit.document.title),)

@@ -37,6 +37,8 @@ ENVIRONMENT = {
     "s3_endpoint_url": "NEWSREEL_S3_ENDPOINT_URL",  # any S3-compatible service; unset: AWS
 }
 
+# The SQLite file's schema version in its meta table: db upgrade records it.
+SQLITE_SCHEMA = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     slug        TEXT PRIMARY KEY,
@@ -87,6 +89,11 @@ class Library:
         self.database_url = database_url
         self.media_store = media_store
         self.s3_endpoint_url = s3_endpoint_url
+        self.postgres = None
+        if database_url:
+            # Imported here: a library in its folder needs no PostgreSQL client.
+            from articles.postgres import PostgresDatabase
+            self.postgres = PostgresDatabase(database_url)
 
     @classmethod
     def from_environment(cls, root: str | os.PathLike | None = None) -> Library:
@@ -112,8 +119,36 @@ class Library:
         return open_store(self.media_store, self.s3_endpoint_url, self.media_dir)
 
     def exists(self) -> bool:
-        """Return True when the database has been created by an ingest."""
+        """Return True when the database has been created (by an ingest, or db upgrade)."""
+        if self.postgres:
+            return self.postgres.exists()
         return self.database.is_file()
+
+    def upgrade(self) -> tuple[int, int]:
+        """Create or migrate the database's schema; return its versions before and after.
+
+        Idempotent. SQLite: creates the file, its tables and the search index.
+        """
+        if self.postgres:
+            return self.postgres.upgrade()
+        with self.connect(write=True) as db:
+            before = _sqlite_schema(db)
+            search_index.ensure_index(db)
+            db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT(key)"
+                       " DO UPDATE SET value = excluded.value", (str(SQLITE_SCHEMA),))
+        return before, SQLITE_SCHEMA
+
+    def check_schema(self) -> None:
+        """:raises DatabaseError: (PostgreSQL) the schema is missing or older than this code's."""
+        if self.postgres:
+            self.postgres.check_schema()
+
+    def state(self) -> tuple[int, int | None]:
+        """Return (version, last change as a Unix time); PostgreSQL only, see web.caching.
+
+        :raises DatabaseError: the database cannot be reached or has no schema.
+        """
+        return self.postgres.state()
 
     @contextlib.contextmanager
     def connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -166,6 +201,8 @@ class Library:
     def save_article(self, row: ArticleRow) -> None:
         """Insert or replace an article, its search rows and the library version, in one
         transaction."""
+        if self.postgres:
+            return self.postgres.save_article(row)
         with self.connect(write=True) as db:
             db.execute(
                 "INSERT OR REPLACE INTO articles (slug, title, published, language, summary,"
@@ -178,6 +215,8 @@ class Library:
 
     def source_hash(self, slug: str) -> str | None:
         """Return the stored source hash of an article, or None if not stored."""
+        if self.postgres:
+            return self.postgres.source_hash(slug)
         if not self.exists():
             return None
         with self.connect() as db:
@@ -187,6 +226,8 @@ class Library:
 
     def version(self) -> int:
         """Return a number that grows with every ingest (0 for an empty library)."""
+        if self.postgres:
+            return self.postgres.version()
         if not self.exists():
             return 0
         with self.connect() as db:
@@ -198,6 +239,8 @@ class Library:
 
         :raises DocumentError: a stored document is missing a field or holds an odd value.
         """
+        if self.postgres:
+            return [_row(r) for r in self.postgres.articles()]
         if not self.exists():
             return []
         with self.connect() as db:
@@ -212,6 +255,8 @@ class Library:
         :raises search_index.SearchIndexMissing: the library predates search; ingest builds it.
         """
         terms = search_index.query_terms(query)
+        if self.postgres:
+            return self.postgres.search(terms)
         if not terms or not self.exists():
             return search_index.Results(terms, (), False)
         with self.connect() as db:
@@ -222,6 +267,9 @@ class Library:
 
         :raises DocumentError: its stored document is missing a field or holds an odd value.
         """
+        if self.postgres:
+            found = self.postgres.article(slug)
+            return _row(found) if found else None
         if not self.exists():
             return None
         with self.connect() as db:
@@ -229,7 +277,15 @@ class Library:
         return _row(found) if found else None
 
 
-def _row(row: sqlite3.Row) -> ArticleRow:
-    return ArticleRow(slug=row["slug"], title=row["title"], published=row["published"],
-                      top=bool(row["top"]), source_hash=row["source_hash"],
-                      document=StoredArticle.from_text(row["document"], row["slug"]))
+def _row(row) -> ArticleRow:
+    # A sqlite3.Row by name, or PostgreSQL's tuple in postgres.COLUMNS order.
+    slug, title, published, top, source_hash, document = (
+        (row["slug"], row["title"], row["published"], row["top"], row["source_hash"],
+         row["document"]) if isinstance(row, sqlite3.Row) else row)
+    return ArticleRow(slug=slug, title=title, published=published, top=bool(top),
+                      source_hash=source_hash, document=StoredArticle.from_text(document, slug))
+
+
+def _sqlite_schema(db: sqlite3.Connection) -> int:
+    found = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(found[0]) if found else 0

@@ -7,6 +7,7 @@ import click
 from articles.errors import ArticleError
 from captions.errors import CaptionError
 from cli.captions import captions
+from cli.database import db
 from cli.describe import describe
 from cli.library import demo, gc, ingest
 from cli.photos import inspect, thumbs
@@ -67,7 +68,7 @@ def doctor() -> None:
         raise click.ClickException("ffmpeg or ffprobe is missing")
 
 
-for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe, worker, jobs):
+for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe, db, worker, jobs):
     cli.add_command(command)
 
 

@@ -26,6 +26,7 @@ from media.demo.pictures import harbour
 from media.errors import ToolNotFoundError
 from media.ffmpeg import tools
 from tests.corpus import CORPUS_MISSING, corpus_present
+from tests.services import ServiceError, postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -172,7 +173,83 @@ def demo_library(tmp_path_factory, demo_content) -> Library:
 @pytest.fixture
 def app(demo_library):
     """The app serving the demo library."""
-    return create_app({"TESTING": True, "LIBRARY": str(demo_library.root)})
+    return create_app({"TESTING": True, "LIBRARY": str(demo_library.root),
+                       "DATABASE_URL": demo_library.database_url})
+
+
+# The library's database engines: tests that take each_library run on every one.
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the tests' own, for the session; a missing one fails in CI."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except ServiceError as error:
+        if IN_CI:
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def postgres_url(postgres) -> str:
+    """The URL of a new, empty database on the session's server (no schema yet)."""
+    name = f"test_{next(_databases)}"
+    postgres.sql(f"CREATE DATABASE {name}")
+    return postgres.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_library(tmp_path_factory, demo_library, postgres) -> Library:
+    """The demo library with its articles in PostgreSQL: the SQLite demo's rows, saved again.
+
+    Its media folder is the SQLite demo's own: ingest runs once per session.
+    """
+    postgres.sql("CREATE DATABASE demo")
+    root = tmp_path_factory.mktemp("postgres-demo") / "library"
+    root.mkdir()
+    (root / "media").symlink_to(demo_library.media_dir)
+    library = Library(root, database_url=postgres.url.rsplit("/", 1)[0] + "/demo")
+    library.upgrade()
+    for row in reversed(demo_library.articles()):
+        library.save_article(row)
+    return library
+
+
+@pytest.fixture(params=BACKENDS)
+def each_library(request) -> Library:
+    """The demo library, once in SQLite and once in PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("demo_library")
+    return request.getfixturevalue("postgres_demo_library")
+
+
+@pytest.fixture(params=BACKENDS)
+def each_empty_library(request, tmp_path) -> Library:
+    """A new library with no articles yet, once in SQLite and once in a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return Library(tmp_path / "library")
+    library = Library(tmp_path / "library", database_url=request.getfixturevalue("postgres_url"))
+    library.upgrade()
+    return library
+
+
+@pytest.fixture
+def each_app(each_library):
+    """The app serving the demo library in each database."""
+    return create_app({"TESTING": True, "LIBRARY": str(each_library.root),
+                       "DATABASE_URL": each_library.database_url})
+
+
+@pytest.fixture
+def each_client(each_app):
+    """A test client of the app, on each database."""
+    return each_app.test_client()
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ def first_focusable(page: BeautifulSoup):
 
 
 @pytest.mark.parametrize("url", ["/", ARTICLE, "/articles/no-such-story"])
-def test_every_page_has_the_accessible_skeleton(client, url):
-    response = client.get(url)
+def test_every_page_has_the_accessible_skeleton(each_client, url):
+    response = each_client.get(url)
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert page.html["lang"]
     assert page.html["dir"] in ("ltr", "rtl")
@@ -44,8 +44,8 @@ def test_every_page_has_the_accessible_skeleton(client, url):
     assert page.title.get_text(strip=True)
 
 
-def test_article_has_headline_date_teaser_body_and_more_stories(client):
-    page = soup(client.get(ARTICLE))
+def test_article_has_headline_date_teaser_body_and_more_stories(each_client):
+    page = soup(each_client.get(ARTICLE))
     assert page.h1.get_text(strip=True) == "The night ferry to Marrow Island sails again"
     published = page.find("p", class_="app-article__meta").time
     assert published["datetime"].startswith("2026-11-20T07:30:00")
@@ -58,8 +58,8 @@ def test_article_has_headline_date_teaser_body_and_more_stories(client):
     assert links == ["/articles/reading-room-stays-open", "/articles/school-roof-garden"]
 
 
-def test_chapters_are_links_that_start_the_clip_at_each_chapter(client):
-    page = soup(client.get(ARTICLE))
+def test_chapters_are_links_that_start_the_clip_at_each_chapter(each_client):
+    page = soup(each_client.get(ARTICLE))
     nav = page.find("nav", class_="app-chapters")
     assert nav["aria-labelledby"] == "chapters-heading"
     links = [(a["href"], " ".join(a.get_text().split())) for a in nav.find_all("a")]
@@ -68,8 +68,8 @@ def test_chapters_are_links_that_start_the_clip_at_each_chapter(client):
                      ("?t=19#player", "0:19 Passengers and the arrival")]
 
 
-def test_transcript_has_chapter_headings_speakers_and_bracketed_descriptions(client):
-    page = soup(client.get(ARTICLE))
+def test_transcript_has_chapter_headings_speakers_and_bracketed_descriptions(each_client):
+    page = soup(each_client.get(ARTICLE))
     english = page.find(id="transcript").find("details", lang="en")
     assert [h.get_text() for h in english.find_all("h3")] == [
         "Leaving Port Elsey", "The repaired ferry", "Passengers and the arrival"]
@@ -81,8 +81,8 @@ def test_transcript_has_chapter_headings_speakers_and_bracketed_descriptions(cli
     assert "Audio description" in page.find("figure", id="player").get_text()
 
 
-def test_video_element_has_controls_captions_and_fallback(client):
-    page = soup(client.get(ARTICLE))
+def test_video_element_has_controls_captions_and_fallback(each_client):
+    page = soup(each_client.get(ARTICLE))
     video = page.find("video")
     assert video.has_attr("controls")
     assert not video.has_attr("autoplay")
@@ -105,15 +105,15 @@ def test_video_element_has_controls_captions_and_fallback(client):
     assert page.find(id="transcript") is not None
 
 
-def test_duration_is_shown_as_text_and_machine_readable(client):
-    page = soup(client.get(ARTICLE))
+def test_duration_is_shown_as_text_and_machine_readable(each_client):
+    page = soup(each_client.get(ARTICLE))
     duration = page.find(class_="app-video__caption").find("time")
     assert duration.get_text() == "0:32"
     assert duration["datetime"] == "PT32S"
 
 
-def test_transcript_is_server_rendered_with_time_links(client):
-    page = soup(client.get(ARTICLE))
+def test_transcript_is_server_rendered_with_time_links(each_client):
+    page = soup(each_client.get(ARTICLE))
     transcript = page.find(id="transcript")
     english, german = transcript.find_all("details")
     assert english.has_attr("open") and english["lang"] == "en"
@@ -124,9 +124,9 @@ def test_transcript_is_server_rendered_with_time_links(client):
     assert first_link["href"] == "?t=0#player"
 
 
-def test_every_image_has_alt_and_every_photo_figure_a_credit(client):
+def test_every_image_has_alt_and_every_photo_figure_a_credit(each_client):
     for url in ("/", ARTICLE):
-        page = soup(client.get(url))
+        page = soup(each_client.get(url))
         images = page.find_all("img")
         assert images
         for image in images:
@@ -136,8 +136,8 @@ def test_every_image_has_alt_and_every_photo_figure_a_credit(client):
             assert credit is not None and credit.get_text().startswith("Image: ")
 
 
-def test_article_photo_shows_caption_and_credit_from_metadata(client):
-    page = soup(client.get(ARTICLE))
+def test_article_photo_shows_caption_and_credit_from_metadata(each_client):
+    page = soup(each_client.get(ARTICLE))
     figure = page.find(class_="app-article").find_all("figure", class_="app-figure")[-1]
     assert figure.img["alt"].startswith("A white ferry")
     assert "first evening run" in figure.figcaption.get_text()
@@ -148,8 +148,8 @@ def test_article_photo_shows_caption_and_credit_from_metadata(client):
     assert sources[0]["srcset"].count(".avif ") == 4
 
 
-def test_home_lists_the_top_story_first_then_more_stories(client):
-    page = soup(client.get("/"))
+def test_home_lists_the_top_story_first_then_more_stories(each_client):
+    page = soup(each_client.get("/"))
     top = page.find("section", class_="app-section--top")
     assert top.find("a", href=ARTICLE) is not None
     more = [a["href"] for a in page.select("#more-stories-heading ~ ul .app-teaser__title a")]
@@ -162,20 +162,20 @@ def test_home_lists_the_top_story_first_then_more_stories(client):
         assert teaser.find(class_="app-teaser__summary").get_text(strip=True)
 
 
-def test_time_parameter_starts_the_video_there(client):
-    page = soup(client.get(ARTICLE + "?t=15"))
+def test_time_parameter_starts_the_video_there(each_client):
+    page = soup(each_client.get(ARTICLE + "?t=15"))
     assert page.find("source")["src"].endswith("#t=15.000")
 
 
 @pytest.mark.parametrize("value", ["abc", "-3", "nan", "inf"])
-def test_malformed_time_parameter_is_a_400_page(client, value):
-    response = client.get(f"{ARTICLE}?t={value}")
+def test_malformed_time_parameter_is_a_400_page(each_client, value):
+    response = each_client.get(f"{ARTICLE}?t={value}")
     assert response.status_code == 400
     assert "must be a number of seconds" in response.get_data(as_text=True)
 
 
-def test_unknown_article_is_an_accessible_404(client):
-    response = client.get("/articles/no-such-story")
+def test_unknown_article_is_an_accessible_404(each_client):
+    response = each_client.get("/articles/no-such-story")
     assert response.status_code == 404
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert page.h1.get_text() == "Page not found"
@@ -197,28 +197,28 @@ def media_url(client, suffix: str) -> str:
     return next(u for u in urls if u.endswith(suffix))
 
 
-def test_media_answers_a_range_with_206_and_content_range(client):
-    url = media_url(client, ".mp4")
-    full = fetch(client, url)
+def test_media_answers_a_range_with_206_and_content_range(each_client):
+    url = media_url(each_client, ".mp4")
+    full = fetch(each_client, url)
     total = len(full.data)
-    response = fetch(client, url, headers={"Range": "bytes=0-99"})
+    response = fetch(each_client, url, headers={"Range": "bytes=0-99"})
     assert response.status_code == 206
     assert response.headers["Content-Range"] == f"bytes 0-99/{total}"
     assert response.data == full.data[:100]
     assert response.headers["Accept-Ranges"] == "bytes"
 
 
-def test_media_range_past_the_end_is_416(client):
-    url = media_url(client, ".mp4")
-    total = len(fetch(client, url).data)
-    response = fetch(client, url, headers={"Range": f"bytes={total + 10}-"})
+def test_media_range_past_the_end_is_416(each_client):
+    url = media_url(each_client, ".mp4")
+    total = len(fetch(each_client, url).data)
+    response = fetch(each_client, url, headers={"Range": f"bytes={total + 10}-"})
     assert response.status_code == 416
 
 
 @pytest.mark.parametrize("suffix, media_type", [
     (".mp4", "video/mp4"), (".vtt", "text/vtt; charset=utf-8"), (".jpg", "image/jpeg")])
-def test_media_types_and_immutable_caching(client, suffix, media_type):
-    response = fetch(client, media_url(client, suffix))
+def test_media_types_and_immutable_caching(each_client, suffix, media_type):
+    response = fetch(each_client, media_url(each_client, suffix))
     assert response.headers["Content-Type"] == media_type
     assert "immutable" in response.headers["Cache-Control"]
     assert "max-age=31536000" in response.headers["Cache-Control"]
@@ -226,13 +226,13 @@ def test_media_types_and_immutable_caching(client, suffix, media_type):
 
 @pytest.mark.parametrize("name", ["../newsreel.sqlite3", "..%2fnewsreel.sqlite3", "newsreel.sqlite3",
                                   "%2e%2e%2f%2e%2e%2fapp.py", "0123456789abcdef.exe", "x.mp4"])
-def test_media_names_outside_the_pattern_are_404(client, name):
-    assert client.get(f"/media/{name}").status_code == 404
+def test_media_names_outside_the_pattern_are_404(each_client, name):
+    assert each_client.get(f"/media/{name}").status_code == 404
 
 
-def test_security_headers_on_pages_and_errors(client):
+def test_security_headers_on_pages_and_errors(each_client):
     for url in ("/", ARTICLE, "/articles/nope"):
-        response = client.get(url)
+        response = each_client.get(url)
         assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "script-src 'self'" in CONTENT_SECURITY_POLICY
@@ -240,9 +240,9 @@ def test_security_headers_on_pages_and_errors(client):
     assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
 
 
-def test_no_inline_script_or_style_in_pages(client):
+def test_no_inline_script_or_style_in_pages(each_client):
     for url in ("/", ARTICLE):
-        page = soup(client.get(url))
+        page = soup(each_client.get(url))
         # JSON-LD is a data block that browsers never run; any other inline script is a fault.
         inline = [tag for tag in page.find_all("script", src=False)
                   if tag.get("type") != "application/ld+json"]
@@ -346,8 +346,8 @@ def test_clip_without_sound_says_so(tmp_path, small_bundle):
     assert page.find("video").find("track") is None
 
 
-def test_article_has_sharing_tags_with_a_credited_1200x630_image(client, tmp_path):
-    page = soup(client.get(ARTICLE))
+def test_article_has_sharing_tags_with_a_credited_1200x630_image(each_client, tmp_path):
+    page = soup(each_client.get(ARTICLE))
     tags = {m.get("property") or m.get("name"): m["content"] for m in page.find_all("meta")
             if m.get("property", "").startswith("og:") or m.get("name", "").startswith("twitter:")}
     assert tags["og:title"] == "The night ferry to Marrow Island sails again"
@@ -355,7 +355,7 @@ def test_article_has_sharing_tags_with_a_credited_1200x630_image(client, tmp_pat
     assert tags["og:image:alt"].startswith("A white ferry")
     assert tags["og:url"].endswith(ARTICLE)
     card = tmp_path / "card.jpg"
-    card.write_bytes(fetch(client, urlsplit(tags["og:image"]).path).data)
+    card.write_bytes(fetch(each_client, urlsplit(tags["og:image"]).path).data)
     with Image.open(card) as image:
         assert image.size == (1200, 630)
     assert read_photo_metadata(card).credit == "Newsreel demo desk / Studio Elsey"
@@ -367,8 +367,8 @@ def structured(page: BeautifulSoup) -> dict:
     return json.loads(block.string)
 
 
-def test_structured_data_credits_the_photo_and_describes_the_clip(client):
-    data = structured(soup(client.get(ARTICLE)))
+def test_structured_data_credits_the_photo_and_describes_the_clip(each_client):
+    data = structured(soup(each_client.get(ARTICLE)))
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == "The night ferry to Marrow Island sails again"
     [image] = data["image"]
@@ -458,8 +458,8 @@ def test_markup_in_captions_voices_descriptions_and_chapters_stays_text(tmp_path
         assert payload in text
 
 
-def test_english_player_words_are_marked_english_on_a_right_to_left_article(client):
-    page = soup(client.get("/articles/school-roof-garden-ar"))
+def test_english_player_words_are_marked_english_on_a_right_to_left_article(each_client):
+    page = soup(each_client.get("/articles/school-roof-garden-ar"))
     assert page.html["lang"] == "ar" and page.html["dir"] == "rtl"
     figure = page.find("figure", id="player")
     metas = {" ".join(span.get_text().split()): span for span in

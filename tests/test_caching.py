@@ -137,10 +137,10 @@ def test_the_page_cache_is_bounded(demo_library):
     assert len(renders.names) == 4  # ?t=1 was pushed out by ?t=3 and rendered again
 
 
-def test_ingest_bumps_the_version_and_the_next_request_shows_it(tmp_path, small_bundle):
-    library = Library(tmp_path / "lib")
+def test_ingest_bumps_the_version_and_the_next_request_shows_it(each_empty_library, small_bundle):
+    library = each_empty_library
     ingest_bundle(small_bundle, library)
-    app = create_app({"TESTING": True, "LIBRARY": str(library.root)})
+    app = create_app({"TESTING": True, "LIBRARY": str(library.root), "DATABASE_URL": library.database_url})
     client = app.test_client()
     first = fetch(client, "/")
     assert b"A small story" in first.data

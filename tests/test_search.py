@@ -1,4 +1,8 @@
-"""Search: the FTS5 index beside the articles, the query rules, and the results page."""
+"""Search: the index beside the articles, the query rules, and the results page.
+
+The library and page tests run on both databases (each_library, each_client):
+SQLite's FTS5 and PostgreSQL's full-text search must behave alike.
+"""
 
 from __future__ import annotations
 
@@ -93,8 +97,8 @@ def test_article_html_becomes_plain_text():
     ("الحديقة", "school-roof-garden-ar", "Arabic body"),
     ("أربع درجات", "school-roof-garden-ar", "Arabic subtitles"),
 ])
-def test_search_finds_titles_body_text_and_transcripts(demo_library, query, slug, where):
-    results = demo_library.search(query)
+def test_search_finds_titles_body_text_and_transcripts(each_library, query, slug, where):
+    results = each_library.search(query)
     assert slug in [hit.slug for hit in results.hits], where
 
 
@@ -120,25 +124,25 @@ def demo_languages(library: Library) -> set[str]:
     return languages
 
 
-def test_every_demo_language_is_searched_decomposed(demo_library):
-    assert {language for language, _, _ in DECOMPOSED} == demo_languages(demo_library)
+def test_every_demo_language_is_searched_decomposed(each_library):
+    assert {language for language, _, _ in DECOMPOSED} == demo_languages(each_library)
 
 
 @pytest.mark.parametrize("language, word, slug", DECOMPOSED, ids=[d[1] for d in DECOMPOSED])
-def test_a_decomposed_query_finds_what_the_composed_one_finds(demo_library, language, word, slug):
+def test_a_decomposed_query_finds_what_the_composed_one_finds(each_library, language, word, slug):
     decomposed = unicodedata.normalize("NFD", word)
     assert decomposed != word
-    found = [hit.slug for hit in demo_library.search(word).hits]
+    found = [hit.slug for hit in each_library.search(word).hits]
     assert slug in found
-    assert [hit.slug for hit in demo_library.search(decomposed).hits] == found
+    assert [hit.slug for hit in each_library.search(decomposed).hits] == found
 
 
-def test_search_needs_every_word(demo_library):
-    assert demo_library.search("ferry thermometer").hits == ()
+def test_search_needs_every_word(each_library):
+    assert each_library.search("ferry thermometer").hits == ()
 
 
-def test_transcript_hit_links_to_the_second_the_words_are_spoken(client):
-    page = page_of(client.get("/search?q=bakery"))
+def test_transcript_hit_links_to_the_second_the_words_are_spoken(each_client):
+    page = page_of(each_client.get("/search?q=bakery"))
     [result] = page.select(".app-result")
     assert result.select_one(".app-result__title a")["href"] == ARTICLE
     [moment] = result.select(".app-result__moment")
@@ -148,13 +152,13 @@ def test_transcript_hit_links_to_the_second_the_words_are_spoken(client):
     assert moment.find("b", class_="app-result__speaker").get_text() == "Passenger:"
     assert [m.get_text() for m in moment.find_all("mark")] == ["bakery"]
     # The same link in the article's own transcript holds the same words.
-    article = page_of(client.get(ARTICLE))
+    article = page_of(each_client.get(ARTICLE))
     paragraph = article.find(id="transcript").find("a", href="?t=19#player").parent
     assert "I work at the bakery." in paragraph.get_text()
 
 
-def test_results_page_has_a_heading_a_count_and_marked_snippets(client):
-    response = client.get("/search?q=midnight")
+def test_results_page_has_a_heading_a_count_and_marked_snippets(each_client):
+    response = each_client.get("/search?q=midnight")
     page = page_of(response)
     assert page.h1.get_text() == "Search"
     assert page.find("p", id="search-count").get_text() == "2 stories found for “midnight”."
@@ -173,8 +177,8 @@ def test_results_page_has_a_heading_a_count_and_marked_snippets(client):
     assert len(page.find_all("form", role="search")) == 1
 
 
-def test_moments_name_their_language_where_a_clip_has_several(client):
-    page = page_of(client.get("/search?q=Fahrgaste"))
+def test_moments_name_their_language_where_a_clip_has_several(each_client):
+    page = page_of(each_client.get("/search?q=Fahrgaste"))
     [moment] = page.select(".app-result__moment")
     assert moment.find("span", lang="de").get_text() == "Deutsch"
     quote = moment.find(class_="app-result__quote")
@@ -182,8 +186,8 @@ def test_moments_name_their_language_where_a_clip_has_several(client):
     assert quote.find("mark").get_text() == "Fahrgäste"
 
 
-def test_right_to_left_results_carry_their_language_and_direction(client):
-    page = page_of(client.get("/search?q=الحديقة"))
+def test_right_to_left_results_carry_their_language_and_direction(each_client):
+    page = page_of(each_client.get("/search?q=الحديقة"))
     result = page.select_one(".app-result")
     assert (result["lang"], result["dir"]) == ("ar", "rtl")
     # The site's own words inside it are marked as English.
@@ -194,32 +198,32 @@ def test_right_to_left_results_carry_their_language_and_direction(client):
     assert (quote["lang"], quote["dir"]) == ("ar", "rtl")
 
 
-def test_chapter_and_description_hits_say_what_they_are(client):
-    page = page_of(client.get("/search?q=repaired+ferry"))
+def test_chapter_and_description_hits_say_what_they_are(each_client):
+    page = page_of(each_client.get("/search?q=repaired+ferry"))
     texts = [" ".join(m.get_text().split()) for m in page.select(".app-result__moment")]
     assert any(text.startswith("Play from 0:08 · English: Chapter: The repaired ferry") for text in texts), texts
-    page = page_of(client.get("/search?q=wheelhouse"))
+    page = page_of(each_client.get("/search?q=wheelhouse"))
     texts = [" ".join(m.get_text().split()) for m in page.select(".app-result__moment")]
     assert texts == ["Play from 0:08 · English: [In the wheelhouse, the captain checks the instruments.]"]
 
 
 @pytest.mark.parametrize("query", ["", "   ", None])
-def test_empty_query_shows_the_form_only(client, query):
-    page = page_of(client.get("/search" if query is None else f"/search?q={query}"))
+def test_empty_query_shows_the_form_only(each_client, query):
+    page = page_of(each_client.get("/search" if query is None else f"/search?q={query}"))
     assert page.find("form", role="search").find("input", attrs={"name": "q"})["value"] == ""
     assert page.find(id="search-count") is None
     assert page.find(class_="app-results") is None
     assert page.title.get_text() == "Search – Newsreel"
 
 
-def test_query_without_words_asks_for_words(client):
-    page = page_of(client.get("/search?q=*+%22+-"))
+def test_query_without_words_asks_for_words(each_client):
+    page = page_of(each_client.get("/search?q=*+%22+-"))
     assert page.find(class_="app-search__count").get_text() == "Type one or more words to search for."
     assert page.find(class_="app-results") is None
 
 
-def test_no_matches_says_so(client):
-    page = page_of(client.get("/search?q=zeppelin"))
+def test_no_matches_says_so(each_client):
+    page = page_of(each_client.get("/search?q=zeppelin"))
     assert page.find(id="search-count").get_text() == "No stories found for “zeppelin”."
     assert page.find(class_="app-results") is None
 
@@ -232,8 +236,8 @@ HOSTILE = ['"', "*", "NEAR(", "NEAR(ferry midnight", "OR", "ferry OR", "AND", "N
 
 
 @pytest.mark.parametrize("query", HOSTILE)
-def test_hostile_queries_are_words_or_nothing_and_never_markup(client, query):
-    response = client.get("/search", query_string={"q": query})
+def test_hostile_queries_are_words_or_nothing_and_never_markup(each_client, query):
+    response = each_client.get("/search", query_string={"q": query})
     # Control characters and very long addresses are refused before any view runs.
     assert response.status_code == 200 or (response.status_code == 400 and (
         any(ord(c) < 32 for c in query) or len(query.encode()) > 200)), response.status_code
@@ -248,8 +252,8 @@ def test_hostile_queries_are_words_or_nothing_and_never_markup(client, query):
 
 
 @pytest.mark.parametrize("length", [201, 1500, 10_000])
-def test_overlong_query_is_an_accessible_400_page(client, length):
-    response = client.get("/search", query_string={"q": "x" * length})
+def test_overlong_query_is_an_accessible_400_page(each_client, length):
+    response = each_client.get("/search", query_string={"q": "x" * length})
     assert response.status_code == 400
     page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert page.h1.get_text() == "There is a problem with the address"
@@ -267,13 +271,23 @@ def ingest(bundle, library_root) -> Library:
     return library
 
 
-def test_markup_in_indexed_content_is_escaped_in_results(tmp_path, small_bundle):
+def ingest_into(bundle, library: Library) -> Library:
+    ingest_bundle(bundle, library)
+    return library
+
+
+def client_of(library: Library):
+    return create_app({"TESTING": True, "LIBRARY": str(library.root),
+                       "DATABASE_URL": library.database_url}).test_client()
+
+
+def test_markup_in_indexed_content_is_escaped_in_results(each_empty_library, small_bundle):
     replace_in_article(small_bundle, "title: A small story", "title: '<script>alert(1)</script> harbour'")
     article = small_bundle / "article.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nharbour <img src=x onerror=alert(1)>\n",
                        encoding="utf-8")
-    library = ingest(small_bundle, tmp_path / "lib")
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    library = ingest_into(small_bundle, each_empty_library)
+    client = client_of(library)
     html = client.get("/search?q=harbour+onerror").get_data(as_text=True)
     page = BeautifulSoup(html, "html.parser")
     assert page.find("script", src=False) is None and page.find("img") is None
@@ -337,8 +351,8 @@ def test_an_index_from_before_nfc_is_searched_until_the_next_ingest_rebuilds_it(
     assert version == (search_index.INDEX_VERSION,)
 
 
-def test_a_failed_save_leaves_articles_and_index_as_they_were(tmp_path, small_bundle):
-    library = ingest(small_bundle, tmp_path / "lib")
+def test_a_failed_save_leaves_articles_and_index_as_they_were(each_empty_library, small_bundle):
+    library = ingest_into(small_bundle, each_empty_library)
     row = library.article("small-story")
     # The index cannot be written without a body: saving fails after the article's row.
     broken = dataclasses.replace(row.document, slug="broken-story", title="Lighthouse keepers",
@@ -351,15 +365,15 @@ def test_a_failed_save_leaves_articles_and_index_as_they_were(tmp_path, small_bu
     assert library.search("lighthouse").hits == ()
 
 
-def test_many_moments_in_one_clip_are_capped_with_a_link_to_the_transcript(tmp_path, small_bundle):
+def test_many_moments_in_one_clip_are_capped_with_a_link_to_the_transcript(each_empty_library, small_bundle):
     # Alternating speakers make each cue its own transcript paragraph.
     cues = [(n * 0.2, n * 0.2 + 0.1, f"<v Speaker {n % 2}>Lighthouse {n}") for n in range(8)]
     (small_bundle / "clip.en.vtt").write_text(to_vtt(cues), encoding="utf-8")
-    library = ingest(small_bundle, tmp_path / "lib")
+    library = ingest_into(small_bundle, each_empty_library)
     [hit] = library.search("lighthouse").hits
     assert len(hit.moments) == search_index.MAX_MOMENTS
     assert hit.more_moments == 8 - search_index.MAX_MOMENTS
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    client = client_of(library)
     page = page_of(client.get("/search?q=lighthouse"))
     more = page.find(class_="app-result__more")
     assert more.get_text() == "3 more in the transcript."
@@ -378,14 +392,14 @@ def test_search_results_read_in_a_text_browser(reader, live_server):
 
 
 
-def test_an_automatic_track_is_labelled_automatic_in_results_as_everywhere_else(tmp_path, small_bundle):
+def test_an_automatic_track_is_labelled_automatic_in_results_as_everywhere_else(each_empty_library, small_bundle):
     from tests.test_automatic_captions import make_draft, mark_automatic
     make_draft(small_bundle)
     mark_automatic(small_bundle)
-    library = ingest(small_bundle, tmp_path / "lib")
+    library = ingest_into(small_bundle, each_empty_library)
     [moment] = library.search("test clip").hits[0].moments
     assert moment.label == "English (automatic)"
-    client = create_app({"TESTING": True, "LIBRARY": str(library.root)}).test_client()
+    client = client_of(library)
     page = page_of(client.get("/search?q=test+clip"))
     [shown] = page.select(".app-result__moment")
     assert " ".join(shown.get_text().split()).startswith("Play from 0:00 · English (automatic):")

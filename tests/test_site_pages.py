@@ -39,8 +39,8 @@ def badge_texts(teaser) -> list[str]:
 
 # --- accessibility badges -------------------------------------------------------------------
 
-def test_teasers_say_in_words_what_each_clip_offers(client):
-    page = page_of(client.get("/"))
+def test_teasers_say_in_words_what_each_clip_offers(each_client):
+    page = page_of(each_client.get("/"))
     top = teaser_for(page, ARTICLE)
     assert top.find("ul", class_="app-badges")["aria-label"] == "Accessibility"
     assert badge_texts(top) == ["Captions: English, Deutsch", "Audio description", "Transcript",
@@ -70,8 +70,8 @@ def test_badges_follow_the_clip(video, expected):
 
 # --- language versions ----------------------------------------------------------------------
 
-def test_article_links_its_versions_in_the_head_and_in_the_text(client):
-    page = page_of(client.get(GARDEN))
+def test_article_links_its_versions_in_the_head_and_in_the_text(each_client):
+    page = page_of(each_client.get(GARDEN))
     alternates = {link["hreflang"]: link["href"] for link in page.find_all("link", hreflang=True)}
     assert alternates == {"en": BASE + GARDEN, "ar": BASE + GARDEN_AR}
     versions = page.find("p", class_="app-article__versions")
@@ -80,8 +80,8 @@ def test_article_links_its_versions_in_the_head_and_in_the_text(client):
     assert (link["href"], link["hreflang"], link["lang"], link["dir"]) == (GARDEN_AR, "ar", "ar", "rtl")
 
 
-def test_right_to_left_version_has_lang_and_dir_and_marks_the_site_words(client):
-    page = page_of(client.get(GARDEN_AR))
+def test_right_to_left_version_has_lang_and_dir_and_marks_the_site_words(each_client):
+    page = page_of(each_client.get(GARDEN_AR))
     assert (page.html["lang"], page.html["dir"]) == ("ar", "rtl")
     assert page.h1.get_text() == "حديقة على سطح المدرسة تُبقي الفصول أكثر برودة"
     alternates = {link["hreflang"]: link["href"] for link in page.find_all("link", hreflang=True)}
@@ -102,8 +102,8 @@ def test_right_to_left_version_has_lang_and_dir_and_marks_the_site_words(client)
     assert (details["lang"], details["dir"]) == ("ar", "rtl")
 
 
-def test_english_pages_carry_no_extra_lang_attributes(client):
-    page = page_of(client.get(ARTICLE))
+def test_english_pages_carry_no_extra_lang_attributes(each_client):
+    page = page_of(each_client.get(ARTICLE))
     assert not page.find("header", class_="app-header").has_attr("lang")
     assert page.find("p", class_="app-article__versions") is None
     assert page.find_all("link", hreflang=True) == []
@@ -148,8 +148,8 @@ def structured(page: BeautifulSoup) -> dict:
     return json.loads(block.string)
 
 
-def test_video_object_has_the_fields_search_engines_require(client):
-    video = structured(page_of(client.get(ARTICLE)))["video"]
+def test_video_object_has_the_fields_search_engines_require(each_client):
+    video = structured(page_of(each_client.get(ARTICLE)))["video"]
     assert video["@type"] == "VideoObject"
     assert re.fullmatch(r"P(?:\d+D)?T(?:\d+H)?(?:\d+M)?(?:\d+S)?", video["duration"])
     assert video["duration"] == "PT32S"
@@ -157,8 +157,8 @@ def test_video_object_has_the_fields_search_engines_require(client):
     assert video["thumbnailUrl"] and all(u.startswith(f"{BASE}/media/") for u in video["thumbnailUrl"])
 
 
-def test_chapters_become_clips_that_start_the_page_at_their_second(client):
-    video = structured(page_of(client.get(ARTICLE)))["video"]
+def test_chapters_become_clips_that_start_the_page_at_their_second(each_client):
+    video = structured(page_of(each_client.get(ARTICLE)))["video"]
     assert video["hasPart"] == [
         {"@type": "Clip", "name": "Leaving Port Elsey", "startOffset": 0, "endOffset": 8,
          "url": f"{BASE}{ARTICLE}?t=0"},
@@ -169,8 +169,8 @@ def test_chapters_become_clips_that_start_the_page_at_their_second(client):
     ]
 
 
-def test_clip_without_chapters_has_no_parts(client):
-    assert "hasPart" not in structured(page_of(client.get(GARDEN)))["video"]
+def test_clip_without_chapters_has_no_parts(each_client):
+    assert "hasPart" not in structured(page_of(each_client.get(GARDEN)))["video"]
 
 
 def test_embed_url_is_the_embed_page(demo_library):
@@ -208,15 +208,15 @@ def error_page(response, status: int) -> BeautifulSoup:
     return page
 
 
-def test_404_page_offers_search_and_the_home_page(client):
-    page = error_page(client.get("/articles/no-such-story"), 404)
+def test_404_page_offers_search_and_the_home_page(each_client):
+    page = error_page(each_client.get("/articles/no-such-story"), 404)
     assert page.h1.get_text() == "Page not found"
     assert page.find("main").find("a", href="/search") is not None
     assert page.find("form", role="search") is not None
 
 
-def test_400_page_says_what_was_wrong(client):
-    page = error_page(client.get(ARTICLE + "?t=soon"), 400)
+def test_400_page_says_what_was_wrong(each_client):
+    page = error_page(each_client.get(ARTICLE + "?t=soon"), 400)
     assert page.h1.get_text() == "There is a problem with the address"
     assert "must be a number of seconds" in page.find("main").get_text()
 
@@ -234,10 +234,10 @@ def test_500_page_is_accessible_and_hides_the_error(demo_library):
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/nonexistent", "/search?q=garden"])
-def test_every_page_names_its_icon_so_browsers_never_ask_for_favicon_ico(client, path):
-    page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+def test_every_page_names_its_icon_so_browsers_never_ask_for_favicon_ico(each_client, path):
+    page = BeautifulSoup(each_client.get(path).get_data(as_text=True), "html.parser")
     icon = page.find("link", rel="icon")
-    with client.get(icon["href"]) as response:
+    with each_client.get(icon["href"]) as response:
         assert response.status_code == 200
         assert response.mimetype == "image/svg+xml"
         assert b"<svg" in response.data

@@ -25,7 +25,8 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
-from articles.store import DATABASE
+from articles.database import DatabaseError
+from articles.store import DATABASE, Library
 from captions.timecodes import parse_seconds
 from web import compression
 from web.headers import request_problem
@@ -109,13 +110,26 @@ def _fail_precondition():
 
 
 class LibraryVersion:
-    """The library's version and last change, read again whenever its database files change."""
+    """The library's version and last change, read again whenever its database files change.
+
+    With a PostgreSQL library there are no files to watch, and another
+    machine's ingest changes it: the version row is read again at most every
+    POSTGRES_RECHECK_SECONDS. Read on every request, that query (about 135 us
+    on loopback, plus the server's own work) cost the cached article page
+    more than half its requests per second on two cores
+    (bench/database_bench.py); ten reads a second per process cost nothing
+    measurable, and every app server still shows an ingest within that time.
+    """
+
+    POSTGRES_RECHECK_SECONDS = 0.1
 
     # Two commits can leave the WAL file with the same size and timestamp (the
     # clock behind file times ticks every few milliseconds): look anyway this often.
     RECHECK_SECONDS = 1.0
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, database_url: str | None = None):
+        self.postgres = Library(root, database_url=database_url).postgres if database_url else None
+        self._postgres_read = (float("-inf"), (0, None))  # (when, state): one tuple, swapped whole
         self.database = Path(root) / DATABASE
         self.wal = self.database.with_name(DATABASE + "-wal")
         self._signature: tuple | None = None
@@ -124,6 +138,17 @@ class LibraryVersion:
 
     def current(self) -> tuple[int, int | None] | None:
         """Return (version, last change as a Unix time); None when the database cannot be read now."""
+        if self.postgres is not None:
+            now = time.monotonic()
+            read, state = self._postgres_read
+            if now - read < self.POSTGRES_RECHECK_SECONDS:
+                return state
+            try:
+                state = self.postgres.state()
+            except DatabaseError:
+                return None  # the view answers, with the 503 page while the server is down
+            self._postgres_read = (now, state)
+            return state
         signature = (_file_signature(self.database), _file_signature(self.wal))
         now = time.monotonic()
         if signature == self._signature and now - self._checked < self.RECHECK_SECONDS:
@@ -165,7 +190,7 @@ class PageCache:
     def __init__(self, wsgi_app, flask_app: Flask):
         self.wsgi_app = wsgi_app
         self.flask_app = flask_app
-        self.library = LibraryVersion(flask_app.config["LIBRARY"])
+        self.library = LibraryVersion(flask_app.config["LIBRARY"], flask_app.config["DATABASE_URL"])
         self.store = PageStore(flask_app.config["PAGE_CACHE_ENTRIES"], flask_app.config["PAGE_CACHE_BYTES"])
         self.best_budget = Budget(BEST_BYTES_PER_SECOND, BEST_BURST_BYTES)
         self._routes: dict[str, dict | None] = {}
