@@ -63,6 +63,9 @@ class StoredObject:
     name: str
     bytes: int
     modified: float
+    # The service's entity tag (quotes removed), when it gives one: the MD5 of
+    # the bytes for a single-part upload without KMS encryption.
+    etag: str | None = None
 
 
 def open_store(media_store: str | None, endpoint_url: str | None, folder: Path) -> FolderStore | S3Store:
@@ -260,7 +263,16 @@ class S3Store:
                 for item in page.get("Contents", ()):
                     name = item["Key"][len(start):]
                     if SERVED_NAME.fullmatch(name):
-                        yield StoredObject(name, item["Size"], item["LastModified"].timestamp())
+                        yield StoredObject(name, item["Size"], item["LastModified"].timestamp(),
+                                           item.get("ETag", "").strip('"') or None)
+
+    def download(self, name: str, path: Path) -> None:
+        """Write the object ``name`` to the file ``path``.
+
+        :raises StoreError: the service cannot be reached, the object is missing, or it refuses.
+        """
+        with self._errors():
+            self.client.download_file(self.bucket, self.key(name), str(path))
 
     def _errors(self):
         return _translated(self.url)
