@@ -10,6 +10,7 @@ from cli.captions import captions
 from cli.database import db
 from cli.describe import describe
 from cli.library import demo, gc, ingest
+from cli.migrate import migrate
 from cli.photos import inspect, thumbs
 from cli.queue import jobs, worker
 from cli.video import clip, probe
@@ -68,7 +69,8 @@ def doctor() -> None:
         raise click.ClickException("ffmpeg or ffprobe is missing")
 
 
-for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe, db, worker, jobs):
+for command in (probe, clip, thumbs, inspect, ingest, demo, gc, captions, describe, db, worker, jobs,
+                migrate):
     cli.add_command(command)
 
 
