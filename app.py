@@ -14,7 +14,7 @@ from articles.database import DatabaseError
 from cli.main import cli as media_cli
 from web import caching, embed, feeds, headers, pages, search, settings, static
 from web import media as media_views
-from web.common import absolute_url, library
+from web.common import absolute_media_url, absolute_url, library
 from web.headers import CONTENT_SECURITY_POLICY, ERROR_CACHE_CONTROL
 
 __all__ = ["CONTENT_SECURITY_POLICY", "ProductionConfigError", "create_app", "in_production"]
@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.globals["fail"] = _template_fail
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["absolute_media_url"] = absolute_media_url
     app.cli.add_command(media_cli, "media")
     if app.config["DATABASE_URL"]:
         # Serving an older schema would fail page by page; refuse once, saying what to run.

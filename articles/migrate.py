@@ -248,15 +248,8 @@ def _copy_rows(rows: list[ArticleRow], target: Library, report: MigrationReport)
     if not report.articles_copied:
         # Nothing changed, but an app server started during an interrupted run
         # may have cached pages of a partial library: a new version renders them anew.
-        _bump_version(target)
+        target.postgres.bump_version()
     report.version_after = target.version()
-
-
-def _bump_version(target: Library) -> None:
-    from articles.postgres import connections
-    # The same statement PostgresDatabase.save_article runs with every article.
-    with connections(target.database_url).borrow() as connection, connection.transaction():
-        connection.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'version'")
 
 
 def _verify_rows(rows: list[ArticleRow], target: Library, report: MigrationReport) -> None:

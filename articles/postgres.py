@@ -20,6 +20,7 @@ from articles.database import UPGRADE_COMMAND, DatabaseUnavailable, SchemaOutOfD
 
 # Bump with a new entry in MIGRATIONS; the app refuses to start on an older schema.
 SCHEMA_VERSION = 1
+BUMP_VERSION = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'version'"
 # A server that does not answer in this time is as good as down: say so, do not hang the page.
 CONNECT_SECONDS = 5
 # Idle connections kept per process and URL (gunicorn's threads, the page cache's reads).
@@ -205,7 +206,12 @@ class PostgresDatabase:
                 (row.slug, row.title, row.published, document.language, document.summary,
                  bool(row.top), row.source_hash, document.to_text()))
             search_postgres.write_article(connection, document)
-            connection.execute("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'version'")
+            connection.execute(BUMP_VERSION)
+
+    def bump_version(self) -> None:
+        """Raise the library's version, so every app server's page cache renders anew."""
+        with connections(self.url).borrow() as connection, connection.transaction():
+            connection.execute(BUMP_VERSION)
 
     def source_hash(self, slug: str) -> str | None:
         """Return the stored source hash of an article, or None if not stored."""
