@@ -180,7 +180,12 @@ class Library:
         article is saved, the time when files it wrote or chose to reuse are
         referenced by no article yet.
 
+        With PostgreSQL the lock is also an advisory lock there, so that it
+        holds across machines; the file lock stays for processes of this
+        machine (and a library in its folder).
+
         :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
+        :raises DatabaseUnavailable: (PostgreSQL) the server cannot be reached.
         """
         locks = self.media_dir / ".locks"  # beside media.video.clips' per-clip locks
         locks.mkdir(parents=True, exist_ok=True)
@@ -188,7 +193,12 @@ class Library:
             mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
             fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
             try:
-                yield
+                if self.postgres:
+                    from articles.postgres import REFERENCES_LOCK as KEY
+                    with self.postgres.advisory_lock(KEY, shared=not exclusive, wait=wait):
+                        yield
+                else:
+                    yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
