@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +201,20 @@ class Library:
                     yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def clip_lock(self) -> Callable[[str], contextlib.AbstractContextManager] | None:
+        """Return the lock machines share per clip output key (media.video.clips), or None on one machine.
+
+        With PostgreSQL, an exclusive advisory lock keyed by the output key:
+        workers with folders of their own then never prepare one clip at once,
+        and a dead machine's lock goes with its connection. Without it the
+        media folder's file locks are the only ones, as the folder is shared.
+        """
+        if not self.postgres:
+            return None
+        postgres = self.postgres
+        # The output key is a hex hash: its first 60 bits are a bigint key.
+        return lambda key: postgres.advisory_lock(int(key[:15], 16), shared=False)
 
     def media_path(self, name: str) -> Path | None:
         """Return the path of a media file by its public name, or None if not a valid name."""

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import subprocess
 import sys
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 
 from articles.collect import LibraryBusy, collect_orphans
+from articles.ingest import IngestOptions, ingest_bundle
 from articles.store import Library
+from media.ffmpeg.commands import ClipSettings
+from media.video.clips import file_hash, output_key
 from tests.conftest import ROOT
 
 HOLD = """
@@ -74,3 +79,25 @@ def test_a_dead_machines_lock_goes_with_its_connection(machines, postgres_url):
         except LibraryBusy:
             assert time.monotonic() < deadline, "the killed process's lock was never released"
             time.sleep(0.1)
+
+
+def test_two_machines_never_prepare_one_clip_at_once(machines, small_bundle, postgres_url):
+    first, second = machines
+    key = output_key(file_hash(small_bundle / "clip.mp4"), ClipSettings(), None)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with first.clip_lock()(key):
+            running = pool.submit(ingest_bundle, small_bundle, second, IngestOptions())
+            with psycopg.connect(postgres_url, autocommit=True) as watcher:
+                deadline = time.monotonic() + 60
+                while not watcher.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                          " AND NOT granted AND database = (SELECT oid FROM pg_database"
+                                          " WHERE datname = current_database())").fetchone()[0]:
+                    assert not running.done(), running.result()
+                    assert time.monotonic() < deadline, "the second machine never waited for the clip's lock"
+                    time.sleep(0.05)
+            # the second machine waits, having written none of the clip's outputs
+            assert not running.done()
+            assert not list(second.media_dir.glob(f"{key}*"))
+        result = running.result(timeout=300)
+    assert result.slug == "small-story"
+    assert list(second.media_dir.glob(f"{key}*.mp4"))
