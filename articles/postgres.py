@@ -19,7 +19,7 @@ from articles import search_postgres
 from articles.database import UPGRADE_COMMAND, DatabaseUnavailable, SchemaOutOfDate
 
 # Bump with a new entry in MIGRATIONS; the app refuses to start on an older schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # A server that does not answer in this time is as good as down: say so, do not hang the page.
 CONNECT_SECONDS = 5
 # Idle connections kept per process and URL (gunicorn's threads, the page cache's reads).
@@ -48,6 +48,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX articles_ingested_at ON articles (ingested_at)",
         *search_postgres.SCHEMA,
     ),
+    2: search_postgres.PLAIN_WORDS,
 }
 
 
