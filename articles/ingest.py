@@ -123,7 +123,7 @@ def _prepare_and_save(bundle: Bundle, library: Library, options: IngestOptions,
         clip = prepare_clip(info, library.media_dir, options.settings,
                             poster_at=bundle.video.poster_at, limits=options.limits,
                             source_hash=hashes[bundle.video.path], threads=options.threads,
-                            on_progress=options.on_progress)
+                            on_progress=options.on_progress, shared_lock=library.clip_lock())
     # No clean-up if what follows fails: every output is named by its content,
     # so a file this run created may already be reused by another ingest that
     # found it in place, and deleting it would break that article's page. No

@@ -257,8 +257,10 @@ class S3Store:
         """
         start = f"{self.prefix}/" if self.prefix else ""
         with self._errors():
+            # One level only: what lies in "folders" below (the queue's bundle
+            # copies, with an empty prefix) is never a media object.
             pages = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=start)
+                Bucket=self.bucket, Prefix=start, Delimiter="/")
             for page in pages:
                 for item in page.get("Contents", ()):
                     name = item["Key"][len(start):]
@@ -273,6 +275,45 @@ class S3Store:
         """
         with self._errors():
             self.client.download_file(self.bucket, self.key(name), str(path))
+
+    def beside(self, path: str) -> str:
+        """Return the key of ``path`` in the folder that holds the prefix: beside the media, never among them."""
+        parent = self.prefix.rpartition("/")[0]
+        return f"{parent}/{path}" if parent else path
+
+    def put_file(self, path: Path, key: str) -> None:
+        """Upload the file ``path`` as the object ``key`` (not a media object: no public headers).
+
+        :raises StoreError: the service cannot be reached or refuses the request.
+        """
+        with self._errors():
+            self.client.upload_file(str(path), self.bucket, key)
+
+    def get_file(self, key: str, path: Path) -> None:
+        """Download the object ``key`` to the file ``path``.
+
+        :raises StoreError: the service cannot be reached, or the object is missing.
+        """
+        with self._errors():
+            self.client.download_file(self.bucket, key, str(path))
+
+    def keys(self, start: str) -> list[str]:
+        """Return the keys of every object whose key begins with ``start``.
+
+        :raises StoreError: the service cannot be reached or refuses the request.
+        """
+        with self._errors():
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start)
+            return [item["Key"] for page in pages for item in page.get("Contents", ())]
+
+    def renew(self, key: str) -> None:
+        """Give the object ``key`` a new LastModified (a copy onto itself), so age-based expiry starts again.
+
+        :raises StoreError: the service cannot be reached, or the object is missing.
+        """
+        with self._errors():
+            self.client.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": key},
+                                    MetadataDirective="REPLACE")
 
     def _errors(self):
         return _translated(self.url)

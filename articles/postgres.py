@@ -19,7 +19,7 @@ from articles import search_postgres
 from articles.database import UPGRADE_COMMAND, DatabaseUnavailable, SchemaOutOfDate
 
 # Bump with a new entry in MIGRATIONS; the app refuses to start on an older schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUMP_VERSION = "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'version'"
 # A server that does not answer in this time is as good as down: say so, do not hang the page.
 CONNECT_SECONDS = 5
@@ -27,6 +27,8 @@ CONNECT_SECONDS = 5
 MAX_IDLE = 16
 # Any constant: serialises two upgrades started at once on different machines.
 UPGRADE_LOCK = 0x6E657773  # "news"
+# Another: the library's reference lock (ingests shared, gc exclusive) across machines.
+REFERENCES_LOCK = 0x72656673  # "refs"
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -47,6 +49,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX articles_ingested_at ON articles (ingested_at)",
         *search_postgres.SCHEMA,
     ),
+    2: search_postgres.PLAIN_WORDS,
 }
 
 
@@ -182,6 +185,32 @@ class PostgresDatabase:
                     "INSERT INTO meta (key, value) VALUES ('schema', %s)"
                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(version),))
         return before, SCHEMA_VERSION
+
+    @contextlib.contextmanager
+    def advisory_lock(self, key: int, shared: bool, wait: bool = True) -> Iterator[None]:
+        """Hold the session-level advisory lock ``key`` on a connection of its own for the block.
+
+        Session-level, on a connection nobody else uses: the lock lasts
+        exactly as long as the block, and if this machine dies its connection
+        goes, and the lock with it, so no other machine waits for ever.
+
+        :raises BlockingIOError: with ``wait=False``, when another session holds it in a conflicting mode.
+        :raises DatabaseUnavailable: the server cannot be reached.
+        """
+        function = ("pg_advisory_lock" if wait else "pg_try_advisory_lock") + ("_shared" if shared else "")
+        try:
+            connection = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_SECONDS)
+        except psycopg.OperationalError as error:
+            raise DatabaseUnavailable(f"cannot reach the database at {self.where}: {_first_line(error)}") from None
+        with connection:
+            try:
+                taken = connection.execute(f"SELECT {function}(%s)", (key,)).fetchone()[0]
+            except psycopg.OperationalError as error:
+                raise DatabaseUnavailable(f"lost the database at {self.where}: {_first_line(error)}") from None
+            if taken is False:
+                raise BlockingIOError(f"advisory lock {key} of {self.where} is held")
+            yield
+            # Closing the connection (leaving the with) releases the lock.
 
     def exists(self) -> bool:
         """Return True when the schema is in place."""

@@ -67,28 +67,40 @@ SCHEMA: tuple[str, ...] = (
         PRIMARY KEY (slug, position))""",
     "CREATE INDEX search_rows_words ON search_rows USING gin (words)",
 )
+SIMPLE = PREFIX + "simple"
+# Schema version 2: every row's words also split without stemming or stop words,
+# for a query term its language's configuration drops ("the" in English), which
+# the SQLite index keeps and finds.
+PLAIN_WORDS: tuple[str, ...] = (
+    f"""ALTER TABLE search_rows ADD COLUMN plain_words tsvector GENERATED ALWAYS AS (
+        to_tsvector('{SIMPLE}'::regconfig, title || ' ' || speaker || ' ' || text)) STORED""",
+    "CREATE INDEX search_rows_plain_words ON search_rows USING gin (plain_words)",
+)
 
 _MARKS = f'StartSel="{MARK_START}", StopSel="{MARK_END}"'
 WHOLE = f"HighlightAll=true, {_MARKS}"
 SNIPPET = (f"MaxFragments=1, MaxWords={search_index.SNIPPET_TOKENS}, MinWords={search_index.SNIPPET_TOKENS // 2},"
            f" ShortWord=0, {_MARKS}")
 
-# The query parsed with every configuration; those that parse it alike are matched together.
-PARSE = ("SELECT config::text, plainto_tsquery(config, %s)::text"
-         " FROM unnest(%s::regconfig[]) AS c(config)")
+# Each term parsed with every configuration, and with the simple one for when that drops it.
+PARSE = ("SELECT c.config::text, plainto_tsquery(c.config, t.term)::text,"
+         f" plainto_tsquery('{SIMPLE}'::regconfig, t.term)::text"
+         " FROM unnest(%s::regconfig[]) AS c(config), unnest(%s::text[]) WITH ORDINALITY AS t(term, n)"
+         " ORDER BY c.config, t.n")
 # Headlines of the rows shown only: ts_headline parses the whole text again.
 HEADLINES = """
 SELECT r.slug, r.position,
-       ts_headline(r.config, r.speaker, q.parsed, %(whole)s),
-       ts_headline(r.config, r.title, q.parsed, %(whole)s),
+       ts_headline(q.marking, r.speaker, q.parsed, %(whole)s),
+       ts_headline(q.marking, r.title, q.parsed, %(whole)s),
        -- A text of a snippet's length is shown whole, as SQLite's snippet() does.
-       ts_headline(r.config, r.text, q.parsed,
+       ts_headline(q.marking, r.text, q.parsed,
                    CASE WHEN cardinality(regexp_split_to_array(r.text, '\\s+')) <= %(tokens)s
                         THEN %(whole)s ELSE %(snippet)s END),
        r.text
 FROM unnest(%(slugs)s::text[], %(positions)s::int[]) AS shown(slug, position)
 JOIN search_rows AS r USING (slug, position)
-JOIN unnest(%(configs)s::regconfig[], %(parsed)s::tsquery[]) AS q(config, parsed) ON q.config = r.config
+JOIN unnest(%(configs)s::regconfig[], %(parsed)s::tsquery[], %(marking)s::regconfig[])
+     AS q(config, parsed, marking) ON q.config = r.config
 """
 
 
@@ -122,26 +134,51 @@ def _snippet(marked: str, text: str) -> str:
     return marked.rstrip() + rest.rstrip()
 
 
-def _find(db: psycopg.Connection, parsed: dict[str, str]) -> list[tuple]:
+def _queries(parsed: list[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Return, per configuration, the query of the terms it keeps and that of those it drops.
+
+    ``parsed`` holds (configuration, the term parsed by it, the term parsed by
+    the simple one) per term. A term the configuration drops (a stop word)
+    is matched without stemming against the row's plain words, as SQLite
+    matches it; a term with no word at all is left out, as SQLite leaves it.
+    """
+    kept: dict[str, list[str]] = {}
+    dropped: dict[str, list[str]] = {}
+    for config, query, simple in parsed:
+        kept.setdefault(config, [])
+        dropped.setdefault(config, [])
+        if query:
+            kept[config].append(f"({query})")
+        elif simple:
+            dropped[config].append(f"({simple})")
+    return {config: (" & ".join(kept[config]), " & ".join(dropped[config])) for config in kept}
+
+
+def _find(db: psycopg.Connection, queries: dict[str, tuple[str, str]]) -> list[tuple]:
     """Return (slug, position, kind, language, label, start) of the best MAX_ROWS matching rows."""
-    by_query: dict[str, list[str]] = {}
-    for config, query in parsed.items():
-        if query:  # a query of stop words only matches nothing, as in every language's rows
-            by_query.setdefault(query, []).append(config)
+    by_query: dict[tuple[str, str], list[str]] = {}
+    for config, pair in queries.items():
+        if any(pair):
+            by_query.setdefault(pair, []).append(config)
     if not by_query:
         return []
-    # One condition per distinct parse: each an index scan of the GIN index, OR-ed.
-    conditions, params = [], []
-    for query, configs in by_query.items():
-        conditions.append("(words @@ %s::tsquery AND config = ANY(%s::regconfig[]))")
-        params += [query, configs]
-    ranks = " ".join("WHEN config = ANY(%s::regconfig[]) THEN ts_rank(words, %s::tsquery)"
-                     for _ in by_query)
-    rank_params = [value for query, configs in by_query.items() for value in (configs, query)]
+    # One condition per distinct parse: each an index scan of a GIN index, OR-ed.
+    conditions, params, ranks, rank_params = [], [], [], []
+    for (query, plain), configs in by_query.items():
+        matches = ["config = ANY(%s::regconfig[])"]
+        params.append(configs)
+        for column, value in (("words", query), ("plain_words", plain)):
+            if value:
+                matches.append(f"{column} @@ %s::tsquery")
+                params.append(value)
+        conditions.append(f"({' AND '.join(matches)})")
+        ranks.append(f"WHEN config = ANY(%s::regconfig[]) THEN ts_rank({'words' if query else 'plain_words'},"
+                     " %s::tsquery)")
+        rank_params += [configs, query or plain]
     return db.execute(
         f"SELECT slug, position, kind, language, label, start FROM search_rows"
         f" WHERE {' OR '.join(conditions)}"
-        f" ORDER BY CASE {ranks} END DESC, slug, position LIMIT %s",
+        f" ORDER BY CASE {' '.join(ranks)} END DESC, slug, position LIMIT %s",
         [*params, *rank_params, search_index.MAX_ROWS]).fetchall()
 
 
@@ -166,13 +203,18 @@ def search(db: psycopg.Connection, terms: tuple[str, ...]) -> Results:
     """Return the articles matching every term, best first, each with its matching moments."""
     if not terms:
         return Results(terms, (), False)
-    parsed = dict(db.execute(PARSE, (" ".join(terms), [PREFIX + c for c in CONFIGS])).fetchall())
-    rows = _find(db, parsed)
+    queries = _queries(db.execute(PARSE, ([PREFIX + c for c in CONFIGS], list(terms))).fetchall())
+    rows = _find(db, queries)
+    # Marks: the kept terms, in the row's own configuration; when it drops every
+    # term, those terms in the simple one, which marks them as SQLite does.
+    parsed = {config: query or plain for config, (query, plain) in queries.items()}
+    marking = [config if query else SIMPLE for config, (query, _) in queries.items()]
     shown = _shown(rows)
     marked = {(slug, position): (speaker, title, _snippet(snippet, text))
               for slug, position, speaker, title, snippet, text in db.execute(HEADLINES, {
                   "slugs": [slug for slug, _ in shown], "positions": [p for _, p in shown],
-                  "configs": list(parsed), "parsed": list(parsed.values()), "whole": WHOLE,
+                  "configs": list(parsed), "parsed": list(parsed.values()), "marking": marking,
+                  "whole": WHOLE,
                   "snippet": SNIPPET, "tokens": search_index.SNIPPET_TOKENS}).fetchall()
               } if shown else {}
     found = [(slug, kind, language, label, start, *marked.get((slug, position), ("", "", "")))

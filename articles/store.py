@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,7 +180,12 @@ class Library:
         article is saved, the time when files it wrote or chose to reuse are
         referenced by no article yet.
 
+        With PostgreSQL the lock is also an advisory lock there, so that it
+        holds across machines; the file lock stays for processes of this
+        machine (and a library in its folder).
+
         :raises BlockingIOError: with ``wait=False``, when another holder keeps the lock.
+        :raises DatabaseUnavailable: (PostgreSQL) the server cannot be reached.
         """
         locks = self.media_dir / ".locks"  # beside media.video.clips' per-clip locks
         locks.mkdir(parents=True, exist_ok=True)
@@ -188,9 +193,28 @@ class Library:
             mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
             fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
             try:
-                yield
+                if self.postgres:
+                    from articles.postgres import REFERENCES_LOCK as KEY
+                    with self.postgres.advisory_lock(KEY, shared=not exclusive, wait=wait):
+                        yield
+                else:
+                    yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def clip_lock(self) -> Callable[[str], contextlib.AbstractContextManager] | None:
+        """Return the lock machines share per clip output key (media.video.clips), or None on one machine.
+
+        With PostgreSQL, an exclusive advisory lock keyed by the output key:
+        workers with folders of their own then never prepare one clip at once,
+        and a dead machine's lock goes with its connection. Without it the
+        media folder's file locks are the only ones, as the folder is shared.
+        """
+        if not self.postgres:
+            return None
+        postgres = self.postgres
+        # The output key is a hex hash: its first 60 bits are a bigint key.
+        return lambda key: postgres.advisory_lock(int(key[:15], 16), shared=False)
 
     def media_path(self, name: str) -> Path | None:
         """Return the path of a media file by its public name, or None if not a valid name."""

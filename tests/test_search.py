@@ -141,6 +141,20 @@ def test_search_needs_every_word(each_library):
     assert each_library.search("ferry thermometer").hits == ()
 
 
+@pytest.mark.parametrize("query", ["the", "The", "the ferry", "it was"])
+def test_words_a_language_leaves_out_are_found_as_sqlite_finds_them(demo_library, postgres_demo_library,
+                                                                     query):
+    # PostgreSQL's English configuration drops stop words such as "the";
+    # SQLite indexes every word. Both find them alike.
+    found = [hit.slug for hit in demo_library.search(query).hits]
+    assert found
+    hits = postgres_demo_library.search(query).hits
+    assert sorted(hit.slug for hit in hits) == sorted(found)
+    # and marked in the results, as SQLite marks them
+    marked = {segment.text.lower() for hit in hits for segment in (*hit.title, *hit.snippet) if segment.marked}
+    assert marked & {word.lower() for word in query.split()}
+
+
 def test_transcript_hit_links_to_the_second_the_words_are_spoken(each_client):
     page = page_of(each_client.get("/search?q=bakery"))
     [result] = page.select(".app-result")

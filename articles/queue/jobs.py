@@ -127,9 +127,9 @@ def enqueue_bundles(folders: list[Path] | tuple[Path, ...], library: Library,
     def shelve(folder: Path) -> tuple[str, BundleRef] | str:
         try:
             slug = check_bundle(folder, limits, probed)
-        except BUNDLE_ERRORS as error:
+            return slug, store_bundle(library, folder)
+        except BUNDLE_ERRORS as error:   # StoreError among them: the bucket refused the copy
             return str(error)
-        return slug, store_bundle(library, folder)
 
     # Checking (ffprobe) and copying wait on other processes and the disk:
     # several bundles at once; the messages then go out in the given order.
@@ -212,8 +212,8 @@ def run_job(task, job: str, ref: dict, settings: dict, limits: dict) -> None:
     tries = task.request.retries + 1
     shelved = None
     try:
-        shelved = bundle_path(library, BundleRef.from_json(ref))
-        result = ingest_bundle(shelved, library, options)
+        with bundle_path(library, BundleRef.from_json(ref)) as shelved:
+            result = ingest_bundle(shelved, library, options)
     except StalledError as error:
         if tries < MAX_TRIES:
             records.retrying(job, f"try {tries} of {MAX_TRIES}: {_named(error, shelved, records, job)}")

@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -141,9 +142,14 @@ def output_lock(out_dir: Path, key: str) -> Iterator[None]:
 def prepare_clip(info: VideoInfo, out_dir: Path | str, settings: ClipSettings = ClipSettings(), *,
                  poster_at: float | None = None, limits: InputLimits = InputLimits(),
                  source_hash: str | None = None, threads: int | None = None,
-                 on_progress: ProgressCallback | None = None
+                 on_progress: ProgressCallback | None = None,
+                 shared_lock: Callable[[str], AbstractContextManager] | None = None
                  ) -> ClipResult:
     """Prepare web outputs for a probed source in ``out_dir``; reuse finished ones.
+
+    ``shared_lock(key)``, when given, is held around the folder's own lock:
+    one that machines with separate folders share (the caller knows where
+    such a lock lives), so that two of them never prepare the same outputs at once.
 
     :raises MediaError: when the source breaks a limit, ffmpeg fails or an
         output fails verification. Nothing half-written stays visible.
@@ -155,7 +161,7 @@ def prepare_clip(info: VideoInfo, out_dir: Path | str, settings: ClipSettings = 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     key = output_key(source_hash or file_hash(info.path), settings, poster_at)
-    with output_lock(out_dir, key):
+    with shared_lock(key) if shared_lock else contextlib.nullcontext(), output_lock(out_dir, key):
         cached = _load_sidecar(out_dir, key)
         if cached is not None:
             logger.info("%s: already prepared", info.path)
