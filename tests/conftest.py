@@ -26,7 +26,7 @@ from media.demo.pictures import harbour
 from media.errors import ToolNotFoundError
 from media.ffmpeg import tools
 from tests.corpus import CORPUS_MISSING, corpus_present
-from tests.services import ServiceError, postgres_server
+from tests.services import S3_TEST_CREDENTIALS, S3Server, ServiceError, postgres_server, s3_server
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -318,3 +318,18 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": ["--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update",
                      "--disable-sync", "--disable-dev-shm-usage"]}
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """One S3-compatible server for the session; each test makes buckets of its own."""
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_credentials(monkeypatch) -> dict[str, str]:
+    """Sign as the test server's user: boto3 reads these from the environment."""
+    for variable, value in S3_TEST_CREDENTIALS.items():
+        monkeypatch.setenv(variable, value)
+    return S3_TEST_CREDENTIALS

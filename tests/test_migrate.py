@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -26,21 +25,14 @@ from articles.collect import media_names
 from articles.migrate import MigrateError, MigrationDiffers, migrate, referenced_names
 from articles.store import Library
 from tests.conftest import ROOT, run_media_cli
-from tests.services import S3_TEST_CREDENTIALS, S3Server, free_port, s3_server
+from tests.services import S3_TEST_CREDENTIALS, S3Server, free_port
 
 QUERIES = ("ferry", "harbour", "Fahrgaste", "bakery", "midnight")
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def _credentials(monkeypatch):
-    for variable, value in S3_TEST_CREDENTIALS.items():
-        monkeypatch.setenv(variable, value)
+def _credentials(s3_credentials):
+    """Every test here signs as the test server's user."""
 
 
 _buckets = iter(range(1_000_000))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,22 +13,15 @@ from articles.collect import collect_orphans
 from articles.queue.connection import QueueError
 from articles.queue.shelf import COMPLETE, BundleRef, bundle_path, store_bundle
 from articles.store import Library
-from tests.services import S3_TEST_CREDENTIALS, S3Server, s3_server
+from tests.services import S3Server
 
 MEDIA_NAME = "0123456789abcdef0123456789abcdef.mp4"
 _buckets = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def _credentials(monkeypatch):
-    for variable, value in S3_TEST_CREDENTIALS.items():
-        monkeypatch.setenv(variable, value)
+def _credentials(s3_credentials):
+    """Every test here signs as the test server's user."""
 
 
 def bucket_library(s3: S3Server, root: Path, prefix: str) -> tuple[Library, str]:

@@ -20,7 +20,7 @@ from app import create_app
 from articles.ingest import ingest_bundle
 from articles.store import Library
 from tests.conftest import serving
-from tests.services import S3_TEST_CREDENTIALS, s3_server
+from tests.services import s3_server
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,9 +29,8 @@ BUCKET = "newsreel-browser"
 
 
 @pytest.fixture(autouse=True)
-def _credentials(monkeypatch):
-    for variable, value in S3_TEST_CREDENTIALS.items():
-        monkeypatch.setenv(variable, value)
+def _credentials(s3_credentials):
+    """Every test here signs as the test server's user."""
 
 
 @contextlib.contextmanager

@@ -10,7 +10,6 @@ import json
 import re
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,23 +22,16 @@ from articles.ingest import ingest_bundle
 from articles.objects import IMMUTABLE
 from articles.store import Library
 from tests.conftest import run_media_cli
-from tests.services import S3_TEST_CREDENTIALS, S3Server, s3_server
+from tests.services import S3_TEST_CREDENTIALS, S3Server
 
 SITE = "https://news.example"
 SLUG = "small-story"
 ORPHAN = "f" * 32 + ".mp4"
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    with s3_server() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def _credentials(monkeypatch):
-    for variable, value in S3_TEST_CREDENTIALS.items():
-        monkeypatch.setenv(variable, value)
+def _credentials(s3_credentials):
+    """Every test here signs as the test server's user."""
 
 
 _buckets = iter(range(1_000_000))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -20,22 +19,14 @@ from articles.objects import (
 )
 from articles.store import Library
 from tests.conftest import run_media_cli
-from tests.services import S3_TEST_CREDENTIALS, S3Server, free_port, s3_server
+from tests.services import S3_TEST_CREDENTIALS, S3Server, free_port
 
 NAME = "0123456789abcdef0123456789abcdef.mp4"
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    """One S3-compatible server for the module; each test makes its own bucket."""
-    with s3_server() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def _credentials(monkeypatch):
-    for variable, value in S3_TEST_CREDENTIALS.items():
-        monkeypatch.setenv(variable, value)
+def _credentials(s3_credentials):
+    """Every test here signs as the test server's user."""
 
 
 _buckets = iter(range(1_000_000))
