@@ -9,6 +9,7 @@ nothing else changes it.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -126,6 +127,14 @@ def _first_line(error: Exception) -> str:
 
 _POOLS: dict[str, _Connections] = {}
 _POOLS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_idle() -> None:
+    # A process that ends closes its connections: the server sees a goodbye
+    # rather than a dropped socket, and Python no longer warns of each one.
+    for pool in list(_POOLS.values()):
+        pool.discard_idle()
 
 
 def connections(url: str) -> _Connections:

@@ -11,8 +11,9 @@ then measures on each database:
     every one has its transcripts too), then each query of QUERIES run
     ``--searches`` times through Library.search; p50 and p95 latency;
 (b) the article page under gunicorn (gunicorn.conf.py, page cache on) with
-    ``wrk -t2 -c32``: requests/s and p99. With PostgreSQL each request reads
-    the library's version row, so this is what several machines cost a page.
+    ``wrk -t2 -c32``: requests/s and p99. With PostgreSQL each process reads
+    the library's version row (at most every 0.1 s) to know its cached pages
+    are current, so this is what several machines cost a page.
 
 Prints PostgreSQL against SQLite as ratios (target for (b): at least 0.8x).
 """

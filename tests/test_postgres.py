@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import psycopg
 import pytest
 
@@ -11,7 +14,7 @@ from articles.database import SchemaOutOfDate
 from articles.ingest import ingest_bundle, media_names
 from articles.postgres import SCHEMA_VERSION
 from articles.store import Library
-from tests.conftest import run_media_cli
+from tests.conftest import ROOT, run_media_cli
 from tests.test_gc import age_all, recaption
 
 
@@ -87,3 +90,15 @@ def test_gc_keeps_what_the_articles_in_postgresql_refer_to(tmp_path, small_bundl
     assert [orphan.path.name for orphan in result.orphans] == [first]
     for name in media_names(library.article("small-story").document):
         assert (library.media_dir / name).is_file(), name
+
+
+def test_a_process_that_ends_closes_its_connections(tmp_path, postgres_url):
+    Library(tmp_path, database_url=postgres_url).upgrade()
+    reads = ("import sys; from articles.store import Library; "
+             f"library = Library({str(tmp_path)!r}, database_url={postgres_url!r}); "
+             "print(library.version(), library.articles())")
+    done = subprocess.run([sys.executable, "-X", "dev", "-c", reads], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 []"
+    assert "ResourceWarning" not in done.stderr, done.stderr
