@@ -58,6 +58,13 @@ def _wait(ready, what: str) -> None:
     raise ServiceError(f"{what} did not start within {START_SECONDS} s")
 
 
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Ask a server process to end (SIGTERM) and wait until it has."""
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=60)
+
+
 @dataclass
 class PostgresServer:
     """A PostgreSQL cluster of its own: its folder, port and the user its programs run as."""
@@ -163,10 +170,7 @@ class RedisServer:
             return False
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        self.process.wait(timeout=60)
+        stop_process(self.process)
         self.process = None
 
     def restart(self) -> None:
@@ -245,10 +249,7 @@ class S3Server:
             return False
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        self.process.wait(timeout=60)
+        stop_process(self.process)
         self.process = None
 
 
