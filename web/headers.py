@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, request
 from werkzeug.sansio.utils import host_is_trusted
@@ -80,6 +80,19 @@ def configure_site(config) -> None:
     config["TRUSTED_HOSTS"] = [*(trusted or []), *([] if host in (trusted or []) else [host])]
 
 
+def http_address(value) -> SplitResult | None:
+    """Return the parts of an http(s) address with a host and no user, query or fragment, else None."""
+    try:
+        parts = urlsplit(str(value).strip())
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+    except ValueError:
+        return None
+    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or "@" in parts.netloc):
+        return None
+    return parts
+
+
 def site_url(value) -> str:
     """Return SITE_URL as ``scheme://host[:port]`` in lower case.
 
@@ -87,13 +100,8 @@ def site_url(value) -> str:
     """
     problem = (f"SITE_URL (NEWSREEL_SITE_URL) must be the site's public address, scheme and host "
                f"such as https://news.example, not {value!r}")
-    try:
-        parts = urlsplit(str(value).strip())
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
-    except ValueError:
-        raise SiteUrlError(problem) from None
-    if (parts.scheme.lower() not in ("http", "https") or parts.path not in ("", "/") or parts.query
-            or parts.fragment or "@" in parts.netloc or not host_is_trusted(parts.netloc.lower())):
+    parts = http_address(value)
+    if parts is None or parts.path not in ("", "/") or not host_is_trusted(parts.netloc.lower()):
         raise SiteUrlError(problem)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, redirect, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
@@ -14,7 +13,7 @@ from articles.store import Library
 from media.names import MEDIA_TYPES, SERVED_NAME
 from web import ranges
 from web.errors import WebError
-from web.headers import media_origin, request_problem, security_headers
+from web.headers import http_address, media_origin, request_problem, security_headers
 from web.static import IMMUTABLE, compressed_reader
 
 PREFIX = "/media/"
@@ -69,13 +68,8 @@ def configure_media_url(config) -> None:
         return
     problem = (f"MEDIA_URL (NEWSREEL_MEDIA_URL) must be an http(s) address ending in /, "
                f"such as https://cdn.example/media/, not {value!r}")
-    try:
-        parts = urlsplit(str(value).strip())
-        parts.port  # noqa: B018  (raises ValueError for a port out of range)
-    except ValueError:
-        raise MediaUrlError(problem) from None
-    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or not parts.path.endswith("/")
-            or parts.query or parts.fragment or "@" in parts.netloc):
+    parts = http_address(value)
+    if parts is None or not parts.path.endswith("/"):
         raise MediaUrlError(problem)
     config["MEDIA_URL"] = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
 
