@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from articles.document import DocumentError, StoredArticle
-from articles.errors import ArticleError
+from articles.errors import PlacedError
 from articles.objects import S3Store, StoredObject
 from articles.store import Library
 from media.names import OUTPUT_NAME, TEMPORARY_NAME
@@ -37,16 +37,8 @@ GRACE_PERIOD = timedelta(hours=24)
 _LOCKS = ".locks"
 
 
-class CollectError(ArticleError):
+class CollectError(PlacedError):
     """The library cannot be collected: missing, unsafe to walk, or a file would not go."""
-
-    def __init__(self, message: str, path: Path):
-        super().__init__(message, path)
-        self.message = message
-        self.path = path
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 class LibraryBusy(CollectError):

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from articles.collect import media_names
-from articles.errors import ArticleError
+from articles.errors import PlacedError
 from articles.objects import S3Store, check_endpoint, parse_store_url
 from articles.store import REFERENCES_LOCK, ArticleRow, Library
 
@@ -42,16 +42,8 @@ PART_BYTES = 8 * 1024 * 1024
 _READ_BYTES = 1024 * 1024
 
 
-class MigrateError(ArticleError):
+class MigrateError(PlacedError):
     """The library cannot be moved: no source, an unusable target, or the two sides differ."""
-
-    def __init__(self, message: str, where: str | Path):
-        super().__init__(message, where)
-        self.message = message
-        self.where = where
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 class MigrationDiffers(MigrateError):

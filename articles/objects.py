@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from articles.errors import ArticleError
+from articles.errors import PlacedError
 from media.files import atomic_output
 from media.names import MEDIA_TYPES, SERVED_NAME
 
@@ -40,16 +40,13 @@ READ_SECONDS = 60
 ATTEMPTS = 3
 
 
-class StoreError(ArticleError):
+class StoreError(PlacedError):
     """The media store cannot be used; carries the store's URL (and endpoint) it concerns."""
 
-    def __init__(self, message: str, url: str):
-        super().__init__(message, url)
-        self.message = message
-        self.url = url
-
-    def __str__(self) -> str:
-        return f"{self.url}: {self.message}"
+    @property
+    def url(self) -> str:
+        """Return the store's URL, with its endpoint when it has one."""
+        return str(self.where)
 
 
 class StoreSettingError(StoreError, ValueError):
